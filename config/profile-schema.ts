@@ -1,0 +1,47 @@
+import { type Static, Type as T } from '@sinclair/typebox';
+import { CodeTable, Id, LocalText, ModbusQuirks, PointInput } from './point-schema.js';
+
+export const MACHINE_KINDS = [
+  'dryer',
+  'roaster',
+  'fryer',
+  'vacuum_sealer',
+  'packer',
+  'rice_former',
+  'checkweigher',
+  'energy_meter',
+  'other',
+] as const;
+
+export const MachineKind = T.Union(MACHINE_KINDS.map((k) => T.Literal(k)));
+
+/** A machine profile: devices/<id>.yaml. Data, not code. */
+export const ProfileSchema = T.Object(
+  {
+    id: Id,
+    kind: MachineKind,
+    name: LocalText,
+    vendor: T.Optional(T.String()),
+    model: T.Optional(T.String()),
+    manual: T.Optional(T.String({ description: 'the vendor manual this map was taken from' })),
+    notes: T.Optional(T.String()),
+    modbus: T.Optional(ModbusQuirks),
+    serial: T.Optional(
+      T.Object(
+        {
+          baudRate: T.Optional(T.Integer({ minimum: 300, maximum: 921600 })),
+          parity: T.Optional(T.Union([T.Literal('none'), T.Literal('even'), T.Literal('odd')])),
+          dataBits: T.Optional(T.Union([T.Literal(7), T.Literal(8)])),
+          stopBits: T.Optional(T.Union([T.Literal(1), T.Literal(2)])),
+          responseDelayMs: T.Optional(T.Integer({ minimum: 0 })),
+        },
+        { additionalProperties: false, description: 'factory defaults of the serial line' },
+      ),
+    ),
+    points: T.Array(PointInput, { minItems: 1 }),
+    faultCodes: T.Optional(CodeTable),
+    stateCodes: T.Optional(CodeTable),
+  },
+  { additionalProperties: false },
+);
+export type ProfileInput = Static<typeof ProfileSchema>;

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './events.js';
+export * from './points.js';
+export * from './sample.js';
+export * from './source.js';
