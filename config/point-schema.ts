@@ -1,5 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox';
-import { POINT_ROLES } from '../gateway/core/points.js';
+import { DATA_TYPES, POINT_ROLES } from '../gateway/core/points.js';
 
 /** Shared pieces of the config and profile schemas. One schema language: TypeBox. */
 
@@ -36,29 +36,15 @@ export const BYTE_ORDER_ALIASES: Readonly<Record<string, 'ABCD' | 'DCBA' | 'BADC
 
 export const ByteOrderInput = T.Union(
   Object.keys(BYTE_ORDER_ALIASES).map((k) => T.Literal(k)),
-  { description: 'ABCD, CDAB, BADC or DCBA (aliases: big, little, word-swap, byte-swap …)' },
+  { description: 'ABCD, CDAB, BADC or DCBA (or an alias: big, little, word-swap, byte-swap…)' },
 );
 
 export const RegisterArea = T.Union(
   [T.Literal('coil'), T.Literal('discrete'), T.Literal('holding'), T.Literal('input')],
-  { description: 'coil (FC1), discrete (FC2), holding (FC3), input (FC4)' },
+  { description: 'one of coil (FC1), discrete (FC2), holding (FC3), input (FC4)' },
 );
 
-export const DataType = T.Union(
-  [
-    'bool',
-    'int16',
-    'uint16',
-    'int32',
-    'uint32',
-    'int64',
-    'uint64',
-    'float32',
-    'float64',
-    'bit',
-    'string',
-  ].map((k) => T.Literal(k)),
-);
+export const DataType = T.Union(DATA_TYPES.map((k) => T.Literal(k)));
 
 export const PointRole = T.Union(POINT_ROLES.map((r) => T.Literal(r)));
 

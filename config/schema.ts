@@ -22,7 +22,7 @@ export const RtuConnection = T.Object(
   {
     type: T.Literal('rtu'),
     bus: Id,
-    unitId: T.Integer({ minimum: 1, maximum: 247, description: 'Modbus serial line spec §2.2: 1..247' }),
+    unitId: T.Integer({ minimum: 1, maximum: 247, description: 'Modbus over serial line v1.02 §2.2' }),
     timeoutMs: T.Optional(TimeoutMs),
   },
   { additionalProperties: false },

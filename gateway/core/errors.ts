@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   LG_MODBUS_IO: 'The Modbus connection failed during a request (reset, closed, bad frame)',
   LG_DECODE: 'Registers could not be decoded into a value',
   LG_HTTP_LISTEN: 'The HTTP server could not listen on its address',
+  LG_NOT_FOUND: 'The API was asked for something that does not exist (machine, point)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,18 +6,20 @@
 /** Modbus data model tables (Modbus application protocol v1.1b3 §4.3). */
 export type RegisterArea = 'coil' | 'discrete' | 'holding' | 'input';
 
-export type DataType =
-  | 'bool'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'float32'
-  | 'float64'
-  | 'bit'
-  | 'string';
+export const DATA_TYPES = [
+  'bool',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'float32',
+  'float64',
+  'bit',
+  'string',
+] as const;
+export type DataType = (typeof DATA_TYPES)[number];
 
 /**
  * Byte/word order, written as the order in which the bytes A (most significant) … D reach the wire.

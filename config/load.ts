@@ -1,0 +1,135 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { interpolateEnv } from './env.js';
+import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
+import { normaliseMachine } from './machine.js';
+import { deepFreeze, pointIssues } from './points.js';
+import { defaultProfileDirs, loadProfiles } from './profiles.js';
+import { type ConfigInput, ConfigSchema } from './schema.js';
+import { type BusConfig, DEFAULTS, type LinegateConfig, type Profile } from './types.js';
+import { parseYaml, readYaml, type YamlSource } from './yaml-source.js';
+
+export interface LoadOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Profile folders; default: the shipped devices/ plus the config's profilesDirs. */
+  readonly profileDirs?: readonly string[];
+}
+
+/**
+ * Reads, validates, normalises and freezes a site config. Every problem in the file is collected
+ * and thrown together as one ConfigError whose message has one line per problem:
+ * `plant.yaml:14 machines[2].connection.port: must be 1..65535`.
+ */
+export function loadConfig(file: string, opts: LoadOptions = {}): LinegateConfig {
+  return fromSource(readYaml(file), opts, dirname(resolve(file)));
+}
+
+export function loadConfigText(text: string, file: string, opts: LoadOptions = {}): LinegateConfig {
+  return fromSource(parseYaml(text, file), opts, process.cwd());
+}
+
+function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): LinegateConfig {
+  const { file, locate } = src;
+  const env = interpolateEnv(src.data, opts.env ?? process.env, file, locate);
+  if (env.issues.length > 0) throw new ConfigError('LG_CONFIG_ENV', env.issues);
+  const schemaErrs = schemaIssues(ConfigSchema, env.data, file, locate);
+  if (schemaErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(schemaErrs));
+  const input = env.data as ConfigInput;
+  const dirs = [
+    ...(opts.profileDirs ?? defaultProfileDirs()),
+    ...(input.profilesDirs ?? []).map((d) => (isAbsolute(d) ? d : resolve(baseDir, d))),
+  ];
+  const profiles = loadProfiles(dirs);
+  const issues = crossChecks(input, profiles, file, locate);
+  if (issues.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(issues));
+
+  const buses: BusConfig[] = (input.buses ?? []).map((b) => ({
+    id: b.id,
+    path: b.path,
+    baudRate: b.baudRate ?? DEFAULTS.baudRate,
+    parity: b.parity ?? DEFAULTS.parity,
+    dataBits: b.dataBits ?? DEFAULTS.dataBits,
+    stopBits: b.stopBits ?? DEFAULTS.stopBits,
+    timeoutMs: b.timeoutMs ?? DEFAULTS.rtuTimeoutMs,
+    interFrameDelayMs: b.interFrameDelayMs ?? DEFAULTS.interFrameDelayMs,
+  }));
+  const config: LinegateConfig = {
+    file,
+    site: { id: input.site.id, name: input.site.name, timezone: input.site.timezone ?? DEFAULTS.timezone },
+    lines: input.lines,
+    buses,
+    machines: input.machines
+      .filter((m) => m.enabled !== false)
+      .map((m) => normaliseMachine(m, m.profile ? (profiles.get(m.profile) ?? null) : null, buses)),
+    http: { host: input.http?.host ?? DEFAULTS.httpHost, port: input.http?.port ?? DEFAULTS.httpPort },
+    dataDir: resolve(baseDir, input.dataDir ?? DEFAULTS.dataDir),
+    log: { level: input.log?.level ?? DEFAULTS.logLevel },
+  };
+  return deepFreeze(config);
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+function duplicateIds(
+  items: readonly { id: string }[],
+  what: string,
+  key: string,
+  file: string,
+  locate: Locate,
+): ConfigIssue[] {
+  const seen = new Set<string>();
+  const out: ConfigIssue[] = [];
+  items.forEach((it, i) => {
+    if (seen.has(it.id)) out.push(issueAt(file, locate, [key, i, 'id'], `duplicate ${what} id "${it.id}"`));
+    seen.add(it.id);
+  });
+  return out;
+}
+
+/** What one schema cannot say: references between parts, unique ids, profile overrides. */
+function crossChecks(input: ConfigInput, profiles: Map<string, Profile>, file: string, locate: Locate): ConfigIssue[] {
+  const out: ConfigIssue[] = [
+    ...duplicateIds(input.lines, 'line', 'lines', file, locate),
+    ...duplicateIds(input.buses ?? [], 'bus', 'buses', file, locate),
+    ...duplicateIds(input.machines, 'machine', 'machines', file, locate),
+  ];
+  const lines = new Set(input.lines.map((l) => l.id));
+  const buses = new Set((input.buses ?? []).map((b) => b.id));
+  const busUnits = new Map<string, number>();
+  const tcpUnits = new Map<string, number>();
+  input.machines.forEach((m, i) => {
+    const at = (path: (string | number)[], msg: string) => out.push(issueAt(file, locate, ['machines', i, ...path], msg));
+    if (!lines.has(m.line)) at(['line'], `unknown line "${m.line}" (lines: ${[...lines].join(', ')})`);
+    const c = m.connection;
+    const unitKey = c.type === 'rtu' ? `${c.bus}/${c.unitId}` : `${c.host}:${c.port ?? DEFAULTS.tcpPort}/${c.unitId ?? 1}`;
+    const owners = c.type === 'rtu' ? busUnits : tcpUnits;
+    const other = owners.get(unitKey);
+    if (m.enabled !== false && other !== undefined)
+      at(['connection', 'unitId'], `unit ${unitKey} is already used by machines[${other}]`);
+    owners.set(unitKey, i);
+    if (c.type === 'rtu' && !buses.has(c.bus))
+      at(['connection', 'bus'], `unknown bus "${c.bus}" (buses: ${[...buses].join(', ') || 'none configured'})`);
+    const base = m.modbus?.addressBase ?? 0;
+    if (m.points) out.push(...pointIssues(m.points, file, locate, ['machines', i, 'points'], base));
+    if (m.profile === undefined) {
+      if (!m.points || m.points.length === 0) at([], 'needs a profile or a list of points');
+      if (m.kind === undefined) at([], 'needs a kind when it has no profile');
+      if (m.overrides) at(['overrides'], 'overrides need a profile');
+      return;
+    }
+    const profile = profiles.get(m.profile);
+    if (!profile) {
+      at(['profile'], `unknown profile "${m.profile}" (known: ${[...profiles.keys()].sort().join(', ')})`);
+      return;
+    }
+    const names = new Set(profile.points.map((p) => p.name));
+    for (const name of Object.keys(m.overrides ?? {})) {
+      if (!names.has(name)) at(['overrides', name], `profile ${profile.id} has no point "${name}"`);
+    }
+    for (const [j, p] of (m.points ?? []).entries()) {
+      if (names.has(p.name)) at(['points', j, 'name'], `"${p.name}" is in profile ${profile.id}; use overrides`);
+    }
+  });
+  return out;
+}

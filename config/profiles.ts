@@ -1,0 +1,91 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ByteOrder } from '../gateway/core/points.js';
+import { ConfigError, type ConfigIssue, issueAt, schemaIssues } from './issues.js';
+import { canonicalOrder, deepFreeze, normalisePoint, pointIssues } from './points.js';
+import { type ProfileInput, ProfileSchema } from './profile-schema.js';
+import type { ModbusLimits, Profile } from './types.js';
+import { readYaml } from './yaml-source.js';
+
+/** The root of the linegate package, from source (config/) or from the build (dist/config/). */
+export function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.endsWith(join('dist', 'config')) ? join(here, '..', '..') : join(here, '..');
+}
+
+/** The profiles shipped with linegate: devices/ at the package root. */
+export function defaultProfileDirs(): string[] {
+  return [join(packageRoot(), 'devices')];
+}
+
+function shortName(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** Loads one profile file; throws ConfigError (LG_PROFILE_INVALID) naming file, line and path. */
+export function loadProfileFile(path: string): Profile {
+  const file = shortName(path);
+  const src = readYaml(path, 'profile');
+  const issues: ConfigIssue[] = schemaIssues(ProfileSchema, src.data, file, src.locate);
+  if (issues.length > 0) throw new ConfigError('LG_PROFILE_INVALID', issues);
+  const input = src.data as ProfileInput;
+  const base = input.modbus?.addressBase ?? 0;
+  issues.push(...pointIssues(input.points, file, src.locate, ['points'], base));
+  const expected = path.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
+  if (input.id !== expected) issues.push(issueAt(file, src.locate, ['id'], `must equal the file name "${expected}"`));
+  if (issues.length > 0) throw new ConfigError('LG_PROFILE_INVALID', issues);
+  const order: ByteOrder = canonicalOrder(input.modbus?.byteOrder, 'ABCD');
+  const limits: Partial<ModbusLimits> = {
+    ...(input.modbus?.maxRegistersPerRead !== undefined ? { maxRegistersPerRead: input.modbus.maxRegistersPerRead } : {}),
+    ...(input.modbus?.maxBitsPerRead !== undefined ? { maxBitsPerRead: input.modbus.maxBitsPerRead } : {}),
+    ...(input.modbus?.maxGap !== undefined ? { maxGap: input.modbus.maxGap } : {}),
+    ...(input.modbus?.interRequestDelayMs !== undefined
+      ? { interRequestDelayMs: input.modbus.interRequestDelayMs }
+      : {}),
+  };
+  return deepFreeze({
+    id: input.id,
+    kind: input.kind,
+    name: input.name,
+    ...(input.vendor !== undefined ? { vendor: input.vendor } : {}),
+    ...(input.model !== undefined ? { model: input.model } : {}),
+    ...(input.manual !== undefined ? { manual: input.manual } : {}),
+    file,
+    points: input.points.map((p) => normalisePoint(p, order, base)),
+    faultCodes: input.faultCodes ?? {},
+    stateCodes: input.stateCodes ?? {},
+    limits,
+  });
+}
+
+/**
+ * Loads every *.yaml profile in the folders, in order; a later folder may replace a profile of an
+ * earlier one (a site's own version of a shipped profile). All files are checked, and every
+ * problem is reported together.
+ */
+export function loadProfiles(dirs: readonly string[]): Map<string, Profile> {
+  const out = new Map<string, Profile>();
+  const issues: ConfigIssue[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    } catch (err) {
+      issues.push({ file: shortName(dir), line: null, path: '(folder)', message: (err as Error).message });
+      continue;
+    }
+    for (const n of names) {
+      try {
+        const p = loadProfileFile(join(dir, n));
+        out.set(p.id, p);
+      } catch (err) {
+        if (err instanceof ConfigError) issues.push(...err.issues);
+        else throw err;
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigError('LG_PROFILE_INVALID', issues);
+  return out;
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { formatIssue, ConfigError } from '../config/issues.js';
+import { loadConfig } from '../config/load.js';
+import type { LinegateConfig } from '../config/types.js';
+import { isLinegateError } from './core/errors.js';
+import { startGateway, VERSION } from './main.js';
+
+const HELP = `linegate ${VERSION} — edge gateway for small food production lines
+
+Usage:
+  linegate --config plant.yaml [--port N]   run the gateway with a site config
+  linegate check-config plant.yaml          check a config (and its profiles) and exit
+  linegate simulate [--plan FILE]           run simulated machines (Modbus TCP/RTU) standalone
+  linegate demo [--port N]                  simulated workshop + gateway (what \`npm start\` runs)
+  linegate --help | --version
+
+Options:
+  -c, --config FILE   site config (YAML); \${ENV} references are filled from the environment
+  -p, --port N        HTTP port (overrides http.port; 0 = any free port)
+  -h, --help          this text
+
+Environment:
+  LOG_LEVEL           fatal|error|warn|info|debug|trace (overrides log.level)
+
+Exit codes: 0 ok, 1 invalid config or start failure, 2 bad command line.
+Docs: README.md; the annotated example config is config/examples/plant.yaml.`;
+
+function makeLogger(level: string): Logger {
+  return pino({ level: process.env.LOG_LEVEL ?? level, base: { app: 'linegate' } });
+}
+
+function fail(msg: string, code = 1): number {
+  process.stderr.write(`${msg}\n`);
+  return code;
+}
+
+function loadOrReport(file: string): LinegateConfig | number {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(err.issues.map(formatIssue).join('\n'));
+    throw err;
+  }
+}
+
+async function runUntilSignal(config: LinegateConfig, port: number | undefined, before?: () => Promise<() => Promise<void>>): Promise<number> {
+  const cfg: LinegateConfig = port === undefined ? config : { ...config, http: { ...config.http, port } };
+  const log = makeLogger(cfg.log.level);
+  const stopExtra = before ? await before() : async () => {};
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gw = await startGateway(cfg, log);
+  } catch (err) {
+    await stopExtra();
+    if (isLinegateError(err)) return fail(`${err.code}: ${err.message}`);
+    throw err;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal: sig }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal: sig }, 'stopping');
+      void gw
+        .stop()
+        .then(stopExtra)
+        .then(() => {
+          log.info('stopped cleanly');
+          resolve(0);
+        });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+function portOption(v: string | undefined): number | undefined | Error {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : new Error(`--port must be 0..65535, got "${v}"`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'simulate') {
+    const { runSimulateCommand } = await import('../simulators/cli.js');
+    return runSimulateCommand(rest);
+  }
+  if (first === 'demo') {
+    const { runDemo } = await import('./demo.js');
+    return runDemo(rest, runUntilSignal);
+  }
+  let parsed: ReturnType<typeof parse>;
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  try {
+    parsed = parse(first === 'check-config' || first === 'run' ? rest : argv);
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${HELP}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const file = values.config ?? positionals[0];
+  if (!file) return fail(`no config file given\n\n${HELP}`, 2);
+  const port = portOption(values.port);
+  if (port instanceof Error) return fail(port.message, 2);
+  const config = loadOrReport(file);
+  if (typeof config === 'number') return config;
+  if (first === 'check-config') {
+    const points = config.machines.reduce((n, m) => n + m.points.length, 0);
+    process.stdout.write(`${file}: OK — site ${config.site.id}, ${config.lines.length} line(s), ${config.machines.length} machine(s), ${points} point(s)\n`);
+    return 0;
+  }
+  return runUntilSignal(config, port);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`linegate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

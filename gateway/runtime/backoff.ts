@@ -1,0 +1,10 @@
+/** Capped exponential backoff with full jitter in [delay/2, delay]. Pure: pass `random` in tests. */
+export interface BackoffPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempt, 30)));
+  return Math.round(exp / 2 + (exp / 2) * random());
+}

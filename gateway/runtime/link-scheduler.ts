@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import { isLinegateError, LinegateError } from '../core/errors.js';
+import type { RegisterArea } from '../core/points.js';
+import type { ModbusLink } from '../sources/modbus/transport.js';
+import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import { type Clock, systemClock } from './clock.js';
+
+export interface LinkRequest {
+  readonly unitId: number;
+  readonly area: RegisterArea;
+  readonly start: number;
+  readonly count: number;
+  readonly timeoutMs: number;
+  /** Silence kept on the link after this request (the device's inter-request delay). */
+  readonly delayAfterMs?: number;
+}
+
+export interface LinkSchedulerOptions {
+  /** Silence after every answer before the next request (RS-485 turnaround). */
+  readonly interFrameDelayMs: number;
+  readonly reconnect: BackoffPolicy;
+  /** Consecutive timeouts (any unit) after which the link is reopened; 0 = never (serial). */
+  readonly reopenAfterTimeouts: number;
+}
+
+/**
+ * Owns one link: strictly one request at a time in arrival order, the turnaround silence, and
+ * reconnecting forever with capped jittered backoff. While the link is down, requests fail at
+ * once with LG_MODBUS_CONNECT instead of waiting, so one dead converter never blocks a poll loop.
+ */
+export class LinkScheduler {
+  private tail: Promise<unknown> = Promise.resolve();
+  private attempt = 0;
+  private nextConnectAt = 0;
+  private consecutiveTimeouts = 0;
+  private closed = false;
+  private lastError: string | null = null;
+
+  constructor(
+    readonly link: ModbusLink,
+    private readonly opts: LinkSchedulerOptions,
+    private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  get status(): { id: string; open: boolean; lastError: string | null; reconnectAttempts: number } {
+    return { id: this.link.id, open: this.link.isOpen, lastError: this.lastError, reconnectAttempts: this.attempt };
+  }
+
+  request(req: LinkRequest): Promise<number[] | boolean[]> {
+    const run = this.tail.then(() => this.execute(req));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ensureOpen(): Promise<void> {
+    if (this.link.isOpen) return;
+    const now = this.clock.now();
+    if (now < this.nextConnectAt) {
+      throw new LinegateError('LG_MODBUS_CONNECT', `${this.link.id} is down; next attempt in ${this.nextConnectAt - now} ms`, {
+        link: this.link.id,
+        lastError: this.lastError,
+      });
+    }
+    try {
+      await this.link.open();
+      if (this.attempt > 0) this.log.info({ attempts: this.attempt }, 'link reconnected');
+      this.attempt = 0;
+      this.consecutiveTimeouts = 0;
+    } catch (err) {
+      const delay = backoffDelay(this.attempt++, this.opts.reconnect);
+      this.nextConnectAt = this.clock.now() + delay;
+      this.lastError = (err as Error).message;
+      this.log.warn({ err: this.lastError, retryInMs: delay, attempt: this.attempt }, 'link open failed');
+      throw err;
+    }
+  }
+
+  private async execute(req: LinkRequest): Promise<number[] | boolean[]> {
+    if (this.closed) throw new LinegateError('LG_MODBUS_IO', 'link scheduler is closed', { link: this.link.id });
+    await this.ensureOpen();
+    try {
+      const data = await this.link.read(req.unitId, req.area, req.start, req.count, req.timeoutMs);
+      this.consecutiveTimeouts = 0;
+      return data;
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      if (isLinegateError(err, 'LG_MODBUS_TIMEOUT')) {
+        this.consecutiveTimeouts++;
+        const limit = this.opts.reopenAfterTimeouts;
+        if (limit > 0 && this.consecutiveTimeouts >= limit) {
+          this.log.warn({ timeouts: this.consecutiveTimeouts }, 'link silent; reopening');
+          await this.link.close();
+        }
+      } else if (isLinegateError(err, 'LG_MODBUS_IO') && !this.link.isOpen) {
+        // The connection dropped: reopen on the next request (no wait on the first attempt).
+        await this.link.close();
+      }
+      throw err;
+    } finally {
+      const silence = Math.max(this.opts.interFrameDelayMs, req.delayAfterMs ?? 0);
+      if (silence > 0 && !this.closed) await this.clock.sleep(silence);
+    }
+  }
+
+  /** Waits for the request in progress, then closes the link. Later requests fail at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+    await this.link.close();
+  }
+}

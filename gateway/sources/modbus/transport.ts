@@ -1,0 +1,162 @@
+import M from 'modbus-serial';
+import type { Logger } from 'pino';
+import { LinegateError } from '../../core/errors.js';
+import type { RegisterArea } from '../../core/points.js';
+
+/**
+ * The only file that touches modbus-serial (and, through it, serialport).
+ * A link is one physical path: one TCP connection to host:port (shared by the unit ids behind a
+ * TCP-to-RTU converter) or one serial port (shared by the unit ids on the RS-485 line).
+ *
+ * Calling rules: the link scheduler (runtime) calls `open()` before `read()` and never issues a
+ * second `read()` while one is outstanding. A link holds no timers of its own other than the
+ * per-request timeout that modbus-serial runs. `close()` may be called at any time, repeatedly.
+ */
+export interface ModbusLink {
+  readonly id: string;
+  readonly isOpen: boolean;
+  open(): Promise<void>;
+  read(unitId: number, area: RegisterArea, start: number, count: number, timeoutMs: number): Promise<number[] | boolean[]>;
+  close(): Promise<void>;
+}
+
+export interface TcpLinkOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly connectTimeoutMs: number;
+}
+
+export interface RtuLinkOptions {
+  readonly path: string;
+  readonly baudRate: number;
+  readonly parity: 'none' | 'even' | 'odd';
+  readonly dataBits: 7 | 8;
+  readonly stopBits: 1 | 2;
+}
+
+type Client = InstanceType<typeof M.default>;
+
+/** Modbus exception codes (Modbus application protocol v1.1b3 §7). */
+export const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
+  1: 'illegal function',
+  2: 'illegal data address',
+  3: 'illegal data value',
+  4: 'server device failure',
+  5: 'acknowledge',
+  6: 'server device busy',
+  8: 'memory parity error',
+  10: 'gateway path unavailable',
+  11: 'gateway target device failed to respond',
+};
+
+/** Turns whatever modbus-serial threw into a LinegateError with a code. */
+export function classifyError(err: unknown, ctx: Record<string, unknown>): LinegateError {
+  const e = err as { message?: string; errno?: string; modbusCode?: number; code?: string };
+  if (typeof e.modbusCode === 'number') {
+    const name = EXCEPTION_NAMES[e.modbusCode] ?? 'unknown exception';
+    return new LinegateError('LG_MODBUS_EXCEPTION', `exception ${e.modbusCode} (${name})`, {
+      ...ctx,
+      exceptionCode: e.modbusCode,
+    });
+  }
+  if (e.errno === 'ETIMEDOUT') return new LinegateError('LG_MODBUS_TIMEOUT', 'no answer in time', ctx);
+  return new LinegateError('LG_MODBUS_IO', e.message ?? String(err), { ...ctx, errno: e.errno ?? e.code }, { cause: err });
+}
+
+abstract class BaseLink implements ModbusLink {
+  protected client: Client | null = null;
+  constructor(
+    readonly id: string,
+    protected readonly log: Logger,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.client?.isOpen === true;
+  }
+
+  protected abstract connect(client: Client): Promise<void>;
+
+  async open(): Promise<void> {
+    await this.close();
+    const client = new M.default();
+    // modbus-serial re-emits port errors; without a listener they would crash the process.
+    client.on('error', (err) => this.log.debug({ err }, 'link error'));
+    client.on('close', () => this.log.debug('link closed'));
+    try {
+      await this.connect(client);
+    } catch (err) {
+      const e = err as Error & { errno?: string; code?: string };
+      throw new LinegateError('LG_MODBUS_CONNECT', `cannot open ${this.id}: ${e.message}`, {
+        link: this.id,
+        errno: e.errno ?? e.code,
+      });
+    }
+    this.client = client;
+    this.log.info('link open');
+  }
+
+  async read(unitId: number, area: RegisterArea, start: number, count: number, timeoutMs: number) {
+    const c = this.client;
+    const ctx = { link: this.id, unitId, area, start, count };
+    if (!c?.isOpen) throw new LinegateError('LG_MODBUS_IO', 'link is not open', ctx);
+    c.setID(unitId);
+    c.setTimeout(timeoutMs);
+    try {
+      switch (area) {
+        case 'coil':
+          return (await c.readCoils(start, count)).data.slice(0, count);
+        case 'discrete':
+          return (await c.readDiscreteInputs(start, count)).data.slice(0, count);
+        case 'holding':
+          return (await c.readHoldingRegisters(start, count)).data;
+        case 'input':
+          return (await c.readInputRegisters(start, count)).data;
+      }
+    } catch (err) {
+      throw classifyError(err, ctx);
+    }
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    if (!c) return;
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(resolve, 1000); // a serial port that never reports close must not hang a stop
+      try {
+        c.close(() => {
+          clearTimeout(done);
+          resolve();
+        });
+      } catch {
+        clearTimeout(done);
+        resolve();
+      }
+    });
+  }
+}
+
+export class TcpLink extends BaseLink {
+  constructor(
+    private readonly opts: TcpLinkOptions,
+    log: Logger,
+  ) {
+    super(`tcp://${opts.host}:${opts.port}`, log);
+  }
+  protected connect(client: Client): Promise<void> {
+    return client.connectTCP(this.opts.host, { port: this.opts.port, timeout: this.opts.connectTimeoutMs });
+  }
+}
+
+export class RtuLink extends BaseLink {
+  constructor(
+    private readonly opts: RtuLinkOptions,
+    log: Logger,
+  ) {
+    super(`rtu:${opts.path}`, log);
+  }
+  protected connect(client: Client): Promise<void> {
+    const { path, ...serial } = this.opts;
+    return client.connectRTUBuffered(path, serial);
+  }
+}
