@@ -105,9 +105,10 @@ function crossChecks(input: ConfigInput, profiles: Map<string, Profile>, file: s
     const unitKey = c.type === 'rtu' ? `${c.bus}/${c.unitId}` : `${c.host}:${c.port ?? DEFAULTS.tcpPort}/${c.unitId ?? 1}`;
     const owners = c.type === 'rtu' ? busUnits : tcpUnits;
     const other = owners.get(unitKey);
-    if (m.enabled !== false && other !== undefined)
-      at(['connection', 'unitId'], `unit ${unitKey} is already used by machines[${other}]`);
-    owners.set(unitKey, i);
+    if (m.enabled !== false) {
+      if (other !== undefined) at(['connection', 'unitId'], `unit ${unitKey} is already used by machines[${other}]`);
+      owners.set(unitKey, i);
+    }
     if (c.type === 'rtu' && !buses.has(c.bus))
       at(['connection', 'bus'], `unknown bus "${c.bus}" (buses: ${[...buses].join(', ') || 'none configured'})`);
     const base = m.modbus?.addressBase ?? 0;

@@ -1,18 +1,12 @@
 import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import type { ByteOrder } from '../gateway/core/points.js';
 import { ConfigError, type ConfigIssue, issueAt, schemaIssues } from './issues.js';
+import { packageRoot } from './paths.js';
 import { canonicalOrder, deepFreeze, normalisePoint, pointIssues } from './points.js';
 import { type ProfileInput, ProfileSchema } from './profile-schema.js';
 import type { ModbusLimits, Profile } from './types.js';
 import { readYaml } from './yaml-source.js';
-
-/** The root of the linegate package, from source (config/) or from the build (dist/config/). */
-export function packageRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return here.endsWith(join('dist', 'config')) ? join(here, '..', '..') : join(here, '..');
-}
 
 /** The profiles shipped with linegate: devices/ at the package root. */
 export function defaultProfileDirs(): string[] {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
+import { packageVersion } from '../config/paths.js';
 import type { LinegateConfig } from '../config/types.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
@@ -18,7 +18,7 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const VERSION: string = packageVersion();
 
 const RECONNECT = { baseMs: 500, maxMs: 30_000 };
 

@@ -78,7 +78,7 @@ ensure_packages() {
   if [[ "$(id -u)" -ne 0 ]]; then
     loud "WARNING: Debian packages missing and not root, not installing: ${missing[*]}
 Install them with: sudo apt-get install --no-install-recommends ${missing[*]}
-Suites that need them will SKIP locally (and FAIL in CI)."
+Suites that need them will SKIP locally (and FAIL in CI).${CI:+ CI=$CI.}"
     if is_ci; then return 1; fi
     return 0
   fi

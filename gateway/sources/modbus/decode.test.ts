@@ -235,6 +235,7 @@ describe('decodeRegisters: string', () => {
     ['ABCD', '54 4B 34 00 00 00', 'TK4'], // odd length, NUL inside a register
     ['BADC', '4B 54 00 34 00 00', 'TK4'],
     ['ABCD', '54 4B 34 53 20 20', 'TK4S'], // trailing spaces trimmed
+    ['ABCD', '41 42 09 20 00 00', 'AB\t'], // only spaces are trimmed, not a tab (09)
     ['ABCD', '20 41 42 20 00 00', ' AB'], // leading space kept
     ['ABCD', '41 00 42 43 00 00', 'A'], // stops at the first NUL
     ['ABCD', '00 41 42 43 44 45', ''],

@@ -8,7 +8,13 @@ const AREAS: readonly RegisterArea[] = ['coil', 'discrete', 'holding', 'input'];
 const isBits = (area: RegisterArea) => area === 'coil' || area === 'discrete';
 const LIMITS: PlanLimits = { maxRegisters: 125, maxBits: 2000, maxGap: 10 };
 
-function pt(name: string, area: RegisterArea, address: number, type: DataType = 'uint16', length?: number): PointDef {
+function pt(
+  name: string,
+  area: RegisterArea,
+  address: number,
+  type: DataType = 'uint16',
+  length?: number,
+): PointDef {
   return { name, area, address, type, order: 'ABCD', scale: 1, offset: 0, ...(length ? { length } : {}) };
 }
 
@@ -24,7 +30,8 @@ const spanLimit = (area: RegisterArea, l: PlanLimits) =>
   isBits(area) ? Math.min(l.maxBits, 2000) : Math.min(l.maxRegisters, 125);
 const gapLimit = (area: RegisterArea, l: PlanLimits) => (isBits(area) ? l.maxGap * 16 : l.maxGap);
 
-const brief = (reqs: ReadRequest[]) => reqs.map((r) => [r.area, r.start, r.count, r.points.map((p) => p.name)]);
+const brief = (reqs: ReadRequest[]) =>
+  reqs.map((r) => [r.area, r.start, r.count, r.points.map((p) => p.name)]);
 
 /**
  * Reference rule for one request, checked address by address: all points in one area, the span
@@ -49,7 +56,11 @@ function validGroup(group: readonly PointDef[], limits: PlanLimits): boolean {
 function minimumRequests(points: readonly PointDef[], limits: PlanLimits): number {
   const n = points.length;
   const full = (1 << n) - 1;
-  const valid = (mask: number) => validGroup(points.filter((_, i) => mask & (1 << i)), limits);
+  const valid = (mask: number) =>
+    validGroup(
+      points.filter((_, i) => mask & (1 << i)),
+      limits,
+    );
   const best: number[] = [0];
   for (let mask = 1; mask <= full; mask++) {
     const low = mask & -mask; // the group holding the lowest point is one of the submasks with it
@@ -271,7 +282,11 @@ describe('planReads: examples', () => {
 });
 
 describe('sliceForPoint', () => {
-  const points = [pt('a', 'holding', 10, 'float32'), pt('b', 'holding', 13), pt('c', 'holding', 14, 'string', 2)];
+  const points = [
+    pt('a', 'holding', 10, 'float32'),
+    pt('b', 'holding', 13),
+    pt('c', 'holding', 14, 'string', 2),
+  ];
   const [req] = planReads(points, LIMITS) as [ReadRequest];
   const data = [0xa0, 0xa1, 0xff, 0xb0, 0xc0, 0xc1];
 
