@@ -72,7 +72,6 @@ export function pymodbusAvailable(): boolean {
 interface Running {
   child: ChildProcess;
   send(command: Record<string, unknown>): Promise<void>;
-  tail(): string;
 }
 
 export async function startPymodbus(options: PymodbusOptions): Promise<PymodbusServer> {
@@ -167,7 +166,7 @@ async function launch(spec: Record<string, unknown>): Promise<{ running: Running
 
   try {
     const match = await waitForLine(child, lines, /^READY (\S+)$/, STARTUP_TIMEOUT_MS, describe);
-    return { running: { child, send, tail }, ready: match[1] ?? '' };
+    return { running: { child, send }, ready: match[1] ?? '' };
   } catch (error) {
     await killGroup(child, 'SIGKILL');
     stdin.destroy();

@@ -174,10 +174,19 @@ describe('planReads: properties', () => {
 });
 
 describe('planReads: examples', () => {
-  it('reads an 8-register input block at 0x03E8..0x03EF in one request (Autonics TK layout)', () => {
-    const names = ['pv', 'dot', 'unit', 'sv', 'heat_mv', 'cool_mv', 'status', 'alarm'];
-    const points = names.map((n, i) => pt(n, 'input', 0x03e8 + i, 'int16'));
-    expect(brief(planReads([...points].reverse(), LIMITS))).toEqual([['input', 1000, 8, names]]);
+  it('reads the Autonics TK input block 0x03E8..0x03EF in one request', () => {
+    // Layout as in devices/tea-dryer-autonics-tk4.yaml: five registers, 0x03ED unused, three
+    // status bits sharing 0x03EE, heater current at 0x03EF.
+    const regs = ['pv', 'decimal_point', 'display_unit', 'sv', 'heating_mv'];
+    const points = [
+      ...regs.map((n, i) => pt(n, 'input', 0x03e8 + i, 'int16')),
+      ...['out1', 'al1', 'al2'].map((n) => pt(n, 'input', 0x03ee, 'bit')),
+      pt('heater_current', 'input', 0x03ef),
+    ];
+    const [req, ...more] = planReads([...points].reverse(), LIMITS);
+    expect(more).toEqual([]);
+    expect(req).toMatchObject({ area: 'input', start: 0x03e8, count: 8 });
+    expect(new Set(req?.points)).toEqual(new Set(points));
   });
 
   it('splits points 0 and 200 with gap 10', () => {
