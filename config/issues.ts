@@ -33,7 +33,7 @@ export function formatIssue(i: ConfigIssue): string {
 
 export class ConfigError extends LinegateError {
   readonly issues: readonly ConfigIssue[];
-  constructor(code: 'LG_CONFIG_INVALID' | 'LG_CONFIG_READ' | 'LG_CONFIG_YAML' | 'LG_CONFIG_ENV' | 'LG_PROFILE_INVALID' | 'LG_PROFILE_UNKNOWN', issues: readonly ConfigIssue[]) {
+  constructor(code: 'LG_CONFIG_INVALID' | 'LG_CONFIG_READ' | 'LG_CONFIG_YAML' | 'LG_CONFIG_ENV' | 'LG_PROFILE_INVALID', issues: readonly ConfigIssue[]) {
     super(code, issues.map(formatIssue).join('\n'), { file: issues[0]?.file });
     this.name = 'ConfigError';
     this.issues = issues;

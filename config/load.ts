@@ -61,7 +61,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
       .filter((m) => m.enabled !== false)
       .map((m) => normaliseMachine(m, m.profile ? (profiles.get(m.profile) ?? null) : null, buses)),
     http: { host: input.http?.host ?? DEFAULTS.httpHost, port: input.http?.port ?? DEFAULTS.httpPort },
-    dataDir: resolve(baseDir, input.dataDir ?? DEFAULTS.dataDir),
+    dataDir: resolve(baseDir, input.dataDir ?? (opts.env ?? process.env).LINEGATE_DATA_DIR ?? DEFAULTS.dataDir),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
   };
   return deepFreeze(config);

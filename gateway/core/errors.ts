@@ -8,7 +8,6 @@ export const ERROR_CODES = {
   LG_CONFIG_YAML: 'The configuration file is not valid YAML',
   LG_CONFIG_ENV: 'An ${ENV} reference names a variable that is not set',
   LG_PROFILE_INVALID: 'A machine profile does not match the profile schema',
-  LG_PROFILE_UNKNOWN: 'A machine names a profile that does not exist',
   LG_MODBUS_TIMEOUT: 'A Modbus request got no answer in time',
   LG_MODBUS_EXCEPTION: 'A Modbus device answered with an exception code',
   LG_MODBUS_CONNECT: 'The Modbus connection (TCP socket or serial port) could not be opened',
