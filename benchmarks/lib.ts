@@ -31,6 +31,9 @@ export function writeResult(name: string, result: unknown): string {
   const dir = join(process.cwd(), '.bench');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ name, at: new Date().toISOString(), node: process.version, result }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ name, at: new Date().toISOString(), node: process.version, result }, null, 2)}\n`,
+  );
   return file;
 }

@@ -23,7 +23,13 @@ import { median, printTable, quantile, writeResult } from './lib.js';
 const log = pino({ level: 'silent' });
 const LIMITS = { maxRegistersPerRead: 125, maxBitsPerRead: 2000, maxGap: 10, interRequestDelayMs: 0 };
 
-function point(name: string, area: PointDef['area'], address: number, type: PointDef['type'], order: PointDef['order'] = 'ABCD'): PointDef {
+function point(
+  name: string,
+  area: PointDef['area'],
+  address: number,
+  type: PointDef['type'],
+  order: PointDef['order'] = 'ABCD',
+): PointDef {
   return { name, area, address, type, order, scale: 1, offset: 0 };
 }
 
@@ -75,8 +81,10 @@ function vector(delayMs: (regs: number) => number) {
       later(delayMs(n), () => cb(null, regs(n))),
     getMultipleInputRegisters: (_a: number, n: number, _u: number, cb: (e: null, v: number[]) => void) =>
       later(delayMs(n), () => cb(null, regs(n))),
-    getHoldingRegister: (a: number, _u: number, cb: (e: null, v: number) => void) => later(delayMs(1), () => cb(null, a)),
-    getInputRegister: (a: number, _u: number, cb: (e: null, v: number) => void) => later(delayMs(1), () => cb(null, a)),
+    getHoldingRegister: (a: number, _u: number, cb: (e: null, v: number) => void) =>
+      later(delayMs(1), () => cb(null, a)),
+    getInputRegister: (a: number, _u: number, cb: (e: null, v: number) => void) =>
+      later(delayMs(1), () => cb(null, a)),
     getCoil: (a: number, _u: number, cb: (e: null, v: boolean) => void) => cb(null, a % 2 === 0),
     getDiscreteInput: (a: number, _u: number, cb: (e: null, v: boolean) => void) => cb(null, a % 2 === 1),
   };
@@ -89,12 +97,29 @@ async function benchTcp(devices: number, scans: number) {
   const schedulers: LinkScheduler[] = [];
   for (let d = 0; d < devices; d++) {
     const port = await freePort();
-    const server = new M.ServerTCP(vector(() => 0), { host: '127.0.0.1', port, unitID: 255 });
+    const server = new M.ServerTCP(
+      vector(() => 0),
+      { host: '127.0.0.1', port, unitID: 255 },
+    );
     await new Promise<void>((r) => server.on('initialized', () => r()));
     servers.push(server);
-    const sched = new LinkScheduler(new TcpLink({ host: '127.0.0.1', port, connectTimeoutMs: 1000 }, log), { interFrameDelayMs: 0, reconnect: { baseMs: 100, maxMs: 1000 }, reopenAfterTimeouts: 3 }, log);
+    const sched = new LinkScheduler(
+      new TcpLink({ host: '127.0.0.1', port, connectTimeoutMs: 1000 }, log),
+      { interFrameDelayMs: 0, reconnect: { baseMs: 100, maxMs: 1000 }, reopenAfterTimeouts: 3 },
+      log,
+    );
     schedulers.push(sched);
-    sources.push(new ModbusSource({ machine: `d${d}`, unitId: 1, timeoutMs: 1000, points, limits: LIMITS, channel: sched, now: Date.now }));
+    sources.push(
+      new ModbusSource({
+        machine: `d${d}`,
+        unitId: 1,
+        timeoutMs: 1000,
+        points,
+        limits: LIMITS,
+        channel: sched,
+        now: Date.now,
+      }),
+    );
   }
   const planned = planReads(points, { maxRegisters: 125, maxBits: 2000, maxGap: LIMITS.maxGap }).length;
   const minimum = theoreticalMinimum(points, LIMITS.maxGap);
@@ -138,12 +163,27 @@ async function benchRtu(baud: number, seconds: number) {
   // The slave detects the end of a request by a silence of `interval` ms (its t3.5), then answers
   // after the time the request and the response take on the wire.
   const interval = Math.max(1, Math.ceil(model.t35));
-  const server = new M.ServerSerial(vector((n) => model.req + model.resp(n) + model.t35 - interval), { path: pair.a, baudRate: baud, unitID: 1, interval } as never);
+  const server = new M.ServerSerial(
+    vector((n) => model.req + model.resp(n) + model.t35 - interval),
+    { path: pair.a, baudRate: baud, unitID: 1, interval } as never,
+  );
   await new Promise<void>((r) => setTimeout(r, 300));
   const interFrameDelayMs = Math.ceil(model.t35);
-  const sched = new LinkScheduler(new RtuLink({ path: pair.b, baudRate: baud, parity: 'none', dataBits: 8, stopBits: 1 }, log), { interFrameDelayMs, reconnect: { baseMs: 100, maxMs: 1000 }, reopenAfterTimeouts: 0 }, log);
+  const sched = new LinkScheduler(
+    new RtuLink({ path: pair.b, baudRate: baud, parity: 'none', dataBits: 8, stopBits: 1 }, log),
+    { interFrameDelayMs, reconnect: { baseMs: 100, maxMs: 1000 }, reopenAfterTimeouts: 0 },
+    log,
+  );
   const points = Array.from({ length: 125 }, (_, i) => point(`r${i}`, 'holding', i, 'uint16'));
-  const src = new ModbusSource({ machine: 'rtu', unitId: 1, timeoutMs: 2000, points, limits: LIMITS, channel: sched, now: Date.now });
+  const src = new ModbusSource({
+    machine: 'rtu',
+    unitId: 1,
+    timeoutMs: 2000,
+    points,
+    limits: LIMITS,
+    channel: sched,
+    now: Date.now,
+  });
   await src.poll(Date.now());
   let regs = 0;
   let errors = 0;
@@ -158,19 +198,54 @@ async function benchRtu(baud: number, seconds: number) {
   await new Promise<void>((r) => server.close(() => r()));
   await pair.close();
   const achieved = regs / elapsed;
-  return { baud, interFrameDelayMs, seconds: Math.round(elapsed * 10) / 10, registersPerS: achieved, lineLimitRegistersPerS: model.limitRegsPerS, shareOfLimitPct: (100 * achieved) / model.limitRegsPerS, errors };
+  return {
+    baud,
+    interFrameDelayMs,
+    seconds: Math.round(elapsed * 10) / 10,
+    registersPerS: achieved,
+    lineLimitRegistersPerS: model.limitRegsPerS,
+    shareOfLimitPct: (100 * achieved) / model.limitRegsPerS,
+    errors,
+  };
 }
 
 async function main() {
   const quick = process.argv.includes('--quick');
   const tcp = await benchTcp(20, quick ? 20 : 200);
   printTable('A. Modbus TCP, 20 devices × 50 points on loopback (all devices polled in parallel)', [
-    { 'requests/device scan': tcp.requestsPerDeviceScan, 'theoretical min': tcp.theoreticalMinimum, 'points/scan': tcp.points, 'scan median ms': tcp.scanMedianMs, 'scan p95 ms': tcp.scanP95Ms, scans: tcp.scans, 'bad samples': tcp.badSamples },
+    {
+      'requests/device scan': tcp.requestsPerDeviceScan,
+      'theoretical min': tcp.theoreticalMinimum,
+      'points/scan': tcp.points,
+      'scan median ms': tcp.scanMedianMs,
+      'scan p95 ms': tcp.scanP95Ms,
+      scans: tcp.scans,
+      'bad samples': tcp.badSamples,
+    },
   ]);
   const rtu = [];
   for (const baud of [9600, 115200]) rtu.push(await benchRtu(baud, quick ? 3 : baud === 9600 ? 15 : 8));
-  printTable('B. Modbus RTU on a socat pty pair, 125-register reads, line timing modelled by the slave', rtu.map((r) => ({ baud: r.baud, 'registers/s': r.registersPerS, 'line limit': r.lineLimitRegistersPerS, '% of limit': r.shareOfLimitPct, 'inter-frame ms': r.interFrameDelayMs, errors: r.errors, seconds: r.seconds })));
-  const file = writeResult('modbus', { tcp, rtu, targets: { requestsEqualMinimum: tcp.requestsPerDeviceScan === tcp.theoreticalMinimum, scan1000PointsUnder100ms: tcp.scanMedianMs < 100, rtuAtLeast80Pct: rtu.every((r) => r.shareOfLimitPct >= 80) } });
+  printTable(
+    'B. Modbus RTU on a socat pty pair, 125-register reads, line timing modelled by the slave',
+    rtu.map((r) => ({
+      baud: r.baud,
+      'registers/s': r.registersPerS,
+      'line limit': r.lineLimitRegistersPerS,
+      '% of limit': r.shareOfLimitPct,
+      'inter-frame ms': r.interFrameDelayMs,
+      errors: r.errors,
+      seconds: r.seconds,
+    })),
+  );
+  const file = writeResult('modbus', {
+    tcp,
+    rtu,
+    targets: {
+      requestsEqualMinimum: tcp.requestsPerDeviceScan === tcp.theoreticalMinimum,
+      scan1000PointsUnder100ms: tcp.scanMedianMs < 100,
+      rtuAtLeast80Pct: rtu.every((r) => r.shareOfLimitPct >= 80),
+    },
+  });
   process.stdout.write(`\nwrote ${file}\n`);
 }
 

@@ -18,7 +18,9 @@ export function jsonSchemas(): Record<string, unknown> {
 }
 
 export function renderSchemas(): Record<string, string> {
-  return Object.fromEntries(Object.entries(jsonSchemas()).map(([k, v]) => [k, `${JSON.stringify(v, null, 2)}\n`]));
+  return Object.fromEntries(
+    Object.entries(jsonSchemas()).map(([k, v]) => [k, `${JSON.stringify(v, null, 2)}\n`]),
+  );
 }
 
 if (process.argv[1]?.endsWith('export-schema.js')) {

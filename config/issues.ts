@@ -33,14 +33,22 @@ export function formatIssue(i: ConfigIssue): string {
 
 export class ConfigError extends LinegateError {
   readonly issues: readonly ConfigIssue[];
-  constructor(code: 'LG_CONFIG_INVALID' | 'LG_CONFIG_READ' | 'LG_CONFIG_YAML' | 'LG_CONFIG_ENV' | 'LG_PROFILE_INVALID', issues: readonly ConfigIssue[]) {
+  constructor(
+    code: 'LG_CONFIG_INVALID' | 'LG_CONFIG_READ' | 'LG_CONFIG_YAML' | 'LG_CONFIG_ENV' | 'LG_PROFILE_INVALID',
+    issues: readonly ConfigIssue[],
+  ) {
     super(code, issues.map(formatIssue).join('\n'), { file: issues[0]?.file });
     this.name = 'ConfigError';
     this.issues = issues;
   }
 }
 
-export function issueAt(file: string, locate: Locate, path: readonly PathSegment[], message: string): ConfigIssue {
+export function issueAt(
+  file: string,
+  locate: Locate,
+  path: readonly PathSegment[],
+  message: string,
+): ConfigIssue {
   return { file, line: locate(path), path: formatPath(path), message };
 }
 
@@ -82,17 +90,23 @@ function typeWord(schema: TSchema): string {
 
 function rangeMessage(schema: TSchema): string {
   const s = schema as { minimum?: number; maximum?: number; description?: string };
-  const range = s.minimum !== undefined && s.maximum !== undefined ? `must be ${s.minimum}..${s.maximum}` : null;
+  const range =
+    s.minimum !== undefined && s.maximum !== undefined ? `must be ${s.minimum}..${s.maximum}` : null;
   if (range) return s.description ? `${range} (${s.description})` : range;
   if (s.minimum !== undefined) return `must be at least ${s.minimum}`;
   return `must be at most ${s.maximum}`;
 }
 
 /** Which member of a union of objects discriminated by a literal `type` key the value means. */
-function discriminated(schema: TSchema, value: unknown): { member: TSchema | null; choices: unknown[] } | null {
+function discriminated(
+  schema: TSchema,
+  value: unknown,
+): { member: TSchema | null; choices: unknown[] } | null {
   const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
   if (!anyOf || typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const tags = anyOf.map((m) => (m as { properties?: Record<string, { const?: unknown }> }).properties?.type?.const);
+  const tags = anyOf.map(
+    (m) => (m as { properties?: Record<string, { const?: unknown }> }).properties?.type?.const,
+  );
   if (tags.some((t) => t === undefined)) return null;
   const tag = (value as Record<string, unknown>).type;
   const idx = tags.indexOf(tag);
@@ -128,7 +142,10 @@ export function schemaIssues(
         break;
       case ValueErrorType.StringPattern: {
         const d = (e.schema as { description?: string }).description;
-        at(path, d ? `must be ${d} (got ${JSON.stringify(e.value)})` : `does not match ${String(e.schema.pattern)}`);
+        at(
+          path,
+          d ? `must be ${d} (got ${JSON.stringify(e.value)})` : `does not match ${String(e.schema.pattern)}`,
+        );
         break;
       }
       case ValueErrorType.StringMinLength:

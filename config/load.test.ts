@@ -37,14 +37,18 @@ describe('loadConfig normalisation', () => {
       ['temperature', 1001, 'ABCD', 1, '°F'],
       ['hours', 10, 'CDAB', 1, 'h'],
     ]);
-    expect(cfg.buses[0]).toMatchObject({ baudRate: 19200, parity: 'none', stopBits: 2, interFrameDelayMs: 5 });
+    expect(cfg.buses[0]).toMatchObject({
+      baudRate: 19200,
+      parity: 'none',
+      stopBits: 2,
+      interFrameDelayMs: 5,
+    });
     expect(cfg.site.timezone).toBe('Asia/Ho_Chi_Minh');
-    expect(() => {
-      (m?.points as unknown as unknown[]).push({});
-    }).toThrow();
+    const points = m?.points as unknown as unknown[];
+    expect(() => points.push({})).toThrow();
   });
 
-  it('interpolates ${ENV} with types and defaults', () => {
+  it('interpolates environment references with types and defaults', () => {
     const cfg = loadConfigText(
       `${base}
   - id: dryer-1

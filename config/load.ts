@@ -61,7 +61,10 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
       .filter((m) => m.enabled !== false)
       .map((m) => normaliseMachine(m, m.profile ? (profiles.get(m.profile) ?? null) : null, buses)),
     http: { host: input.http?.host ?? DEFAULTS.httpHost, port: input.http?.port ?? DEFAULTS.httpPort },
-    dataDir: resolve(baseDir, input.dataDir ?? (opts.env ?? process.env).LINEGATE_DATA_DIR ?? DEFAULTS.dataDir),
+    dataDir: resolve(
+      baseDir,
+      input.dataDir ?? (opts.env ?? process.env).LINEGATE_DATA_DIR ?? DEFAULTS.dataDir,
+    ),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
   };
   return deepFreeze(config);
@@ -88,7 +91,12 @@ function duplicateIds(
 }
 
 /** What one schema cannot say: references between parts, unique ids, profile overrides. */
-function crossChecks(input: ConfigInput, profiles: Map<string, Profile>, file: string, locate: Locate): ConfigIssue[] {
+function crossChecks(
+  input: ConfigInput,
+  profiles: Map<string, Profile>,
+  file: string,
+  locate: Locate,
+): ConfigIssue[] {
   const out: ConfigIssue[] = [
     ...duplicateIds(input.lines, 'line', 'lines', file, locate),
     ...duplicateIds(input.buses ?? [], 'bus', 'buses', file, locate),
@@ -99,18 +107,24 @@ function crossChecks(input: ConfigInput, profiles: Map<string, Profile>, file: s
   const busUnits = new Map<string, number>();
   const tcpUnits = new Map<string, number>();
   input.machines.forEach((m, i) => {
-    const at = (path: (string | number)[], msg: string) => out.push(issueAt(file, locate, ['machines', i, ...path], msg));
+    const at = (path: (string | number)[], msg: string) =>
+      out.push(issueAt(file, locate, ['machines', i, ...path], msg));
     if (!lines.has(m.line)) at(['line'], `unknown line "${m.line}" (lines: ${[...lines].join(', ')})`);
     const c = m.connection;
-    const unitKey = c.type === 'rtu' ? `${c.bus}/${c.unitId}` : `${c.host}:${c.port ?? DEFAULTS.tcpPort}/${c.unitId ?? 1}`;
+    const unitKey =
+      c.type === 'rtu' ? `${c.bus}/${c.unitId}` : `${c.host}:${c.port ?? DEFAULTS.tcpPort}/${c.unitId ?? 1}`;
     const owners = c.type === 'rtu' ? busUnits : tcpUnits;
     const other = owners.get(unitKey);
     if (m.enabled !== false) {
-      if (other !== undefined) at(['connection', 'unitId'], `unit ${unitKey} is already used by machines[${other}]`);
+      if (other !== undefined)
+        at(['connection', 'unitId'], `unit ${unitKey} is already used by machines[${other}]`);
       owners.set(unitKey, i);
     }
     if (c.type === 'rtu' && !buses.has(c.bus))
-      at(['connection', 'bus'], `unknown bus "${c.bus}" (buses: ${[...buses].join(', ') || 'none configured'})`);
+      at(
+        ['connection', 'bus'],
+        `unknown bus "${c.bus}" (buses: ${[...buses].join(', ') || 'none configured'})`,
+      );
     const base = m.modbus?.addressBase ?? 0;
     if (m.points) out.push(...pointIssues(m.points, file, locate, ['machines', i, 'points'], base));
     if (m.profile === undefined) {
@@ -129,7 +143,8 @@ function crossChecks(input: ConfigInput, profiles: Map<string, Profile>, file: s
       if (!names.has(name)) at(['overrides', name], `profile ${profile.id} has no point "${name}"`);
     }
     for (const [j, p] of (m.points ?? []).entries()) {
-      if (names.has(p.name)) at(['points', j, 'name'], `"${p.name}" is in profile ${profile.id}; use overrides`);
+      if (names.has(p.name))
+        at(['points', j, 'name'], `"${p.name}" is in profile ${profile.id}; use overrides`);
     }
   });
   return out;

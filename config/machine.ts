@@ -1,13 +1,23 @@
+import type { Static } from '@sinclair/typebox';
 import type { PointDef } from '../gateway/core/points.js';
 import { canonicalOrder, normalisePoint } from './points.js';
 import type { MachineInput } from './schema.js';
-import { type BusConfig, type ConnectionConfig, DEFAULTS, type MachineConfig, type Profile } from './types.js';
-import type { Static } from '@sinclair/typebox';
+import {
+  type BusConfig,
+  type ConnectionConfig,
+  DEFAULTS,
+  type MachineConfig,
+  type Profile,
+} from './types.js';
 
 type Machine = Static<typeof MachineInput>;
 
 /** Applies the profile, the machine's overrides and every default. Input is already checked. */
-export function normaliseMachine(m: Machine, profile: Profile | null, buses: readonly BusConfig[]): MachineConfig {
+export function normaliseMachine(
+  m: Machine,
+  profile: Profile | null,
+  buses: readonly BusConfig[],
+): MachineConfig {
   const base = m.modbus?.addressBase ?? 0;
   const order = canonicalOrder(m.modbus?.byteOrder, 'ABCD');
   const fromProfile: PointDef[] = [];

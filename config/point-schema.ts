@@ -52,7 +52,11 @@ const pointFields = {
   name: T.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'snake_case, unique in the machine' }),
   label: T.Optional(LocalText),
   area: RegisterArea,
-  address: T.Integer({ minimum: 0, maximum: 65535, description: 'protocol address (0-based unless addressBase is 1)' }),
+  address: T.Integer({
+    minimum: 0,
+    maximum: 65535,
+    description: 'protocol address (0-based unless addressBase is 1)',
+  }),
   type: DataType,
   order: T.Optional(ByteOrderInput),
   bit: T.Optional(T.Integer({ minimum: 0, maximum: 15 })),
@@ -97,7 +101,11 @@ export const ModbusQuirks = T.Object(
       T.Integer({ minimum: 1, maximum: 2000, description: 'Modbus v1.1b3 §6.1: at most 2000 bits' }),
     ),
     maxGap: T.Optional(
-      T.Integer({ minimum: 0, maximum: 124, description: 'unused registers that may be read to save a request' }),
+      T.Integer({
+        minimum: 0,
+        maximum: 124,
+        description: 'unused registers that may be read to save a request',
+      }),
     ),
     interRequestDelayMs: T.Optional(T.Integer({ minimum: 0, maximum: 10000 })),
     addressBase: T.Optional(

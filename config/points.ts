@@ -2,7 +2,14 @@ import { type ByteOrder, type PointDef, pointWidth } from '../gateway/core/point
 import { type ConfigIssue, issueAt, type Locate, type PathSegment } from './issues.js';
 import { BYTE_ORDER_ALIASES, type PointInput } from './point-schema.js';
 
-const COUNTER_ROLES = new Set(['good_counter', 'reject_counter', 'total_counter', 'batch_counter', 'energy', 'weight_total']);
+const COUNTER_ROLES = new Set([
+  'good_counter',
+  'reject_counter',
+  'total_counter',
+  'batch_counter',
+  'energy',
+  'weight_total',
+]);
 
 export function canonicalOrder(order: string | undefined, fallback: ByteOrder): ByteOrder {
   return order === undefined ? fallback : (BYTE_ORDER_ALIASES[order] ?? fallback);
@@ -22,17 +29,22 @@ export function pointIssues(
     const at = (key: string | null, msg: string) =>
       out.push(issueAt(file, locate, key === null ? [...base, i] : [...base, i, key], msg));
     const first = seen.get(p.name);
-    if (first !== undefined) at('name', `duplicate point name "${p.name}" (also at ${base.join('.')}[${first}])`);
+    if (first !== undefined)
+      at('name', `duplicate point name "${p.name}" (also at ${base.join('.')}[${first}])`);
     else seen.set(p.name, i);
     const bitArea = p.area === 'coil' || p.area === 'discrete';
-    if (bitArea && p.type !== 'bool') at('type', `must be bool for area ${p.area} (a ${p.area} holds one bit)`);
+    if (bitArea && p.type !== 'bool')
+      at('type', `must be bool for area ${p.area} (a ${p.area} holds one bit)`);
     if (p.type === 'bit' && p.bit === undefined) at(null, 'type bit needs "bit: 0..15"');
     if (p.type !== 'bit' && p.bit !== undefined) at('bit', 'is only allowed with type bit');
     if (p.type === 'string' && p.length === undefined) at(null, 'type string needs "length" (registers)');
     if (p.type !== 'string' && p.length !== undefined) at('length', 'is only allowed with type string');
     if (p.counterBits !== undefined && !COUNTER_ROLES.has(p.role ?? ''))
       at('counterBits', `is only allowed on counter roles (${[...COUNTER_ROLES].join(', ')})`);
-    if ((p.type === 'string' || p.type === 'bool' || p.type === 'bit') && (p.scale !== undefined || p.offset !== undefined))
+    if (
+      (p.type === 'string' || p.type === 'bool' || p.type === 'bit') &&
+      (p.scale !== undefined || p.offset !== undefined)
+    )
       at(p.scale !== undefined ? 'scale' : 'offset', `does not apply to type ${p.type}`);
     if (addressBase === 1 && p.address === 0) at('address', 'must be at least 1 when addressBase is 1');
     const end = p.address - addressBase + pointWidth(p) - 1;

@@ -28,11 +28,14 @@ export function loadProfileFile(path: string): Profile {
   const base = input.modbus?.addressBase ?? 0;
   issues.push(...pointIssues(input.points, file, src.locate, ['points'], base));
   const expected = path.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
-  if (input.id !== expected) issues.push(issueAt(file, src.locate, ['id'], `must equal the file name "${expected}"`));
+  if (input.id !== expected)
+    issues.push(issueAt(file, src.locate, ['id'], `must equal the file name "${expected}"`));
   if (issues.length > 0) throw new ConfigError('LG_PROFILE_INVALID', issues);
   const order: ByteOrder = canonicalOrder(input.modbus?.byteOrder, 'ABCD');
   const limits: Partial<ModbusLimits> = {
-    ...(input.modbus?.maxRegistersPerRead !== undefined ? { maxRegistersPerRead: input.modbus.maxRegistersPerRead } : {}),
+    ...(input.modbus?.maxRegistersPerRead !== undefined
+      ? { maxRegistersPerRead: input.modbus.maxRegistersPerRead }
+      : {}),
     ...(input.modbus?.maxBitsPerRead !== undefined ? { maxBitsPerRead: input.modbus.maxBitsPerRead } : {}),
     ...(input.modbus?.maxGap !== undefined ? { maxGap: input.modbus.maxGap } : {}),
     ...(input.modbus?.interRequestDelayMs !== undefined
@@ -65,7 +68,9 @@ export function loadProfiles(dirs: readonly string[]): Map<string, Profile> {
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+      names = readdirSync(dir)
+        .filter((n) => /\.ya?ml$/.test(n))
+        .sort();
     } catch (err) {
       issues.push({ file: shortName(dir), line: null, path: '(folder)', message: (err as Error).message });
       continue;

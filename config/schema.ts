@@ -81,10 +81,15 @@ export const ConfigSchema = T.Object(
     ),
     buses: T.Optional(T.Array(SerialBus)),
     machines: T.Array(MachineInput),
-    profilesDirs: T.Optional(T.Array(T.String(), { description: 'extra folders of profiles, after devices/' })),
+    profilesDirs: T.Optional(
+      T.Array(T.String(), { description: 'extra folders of profiles, after devices/' }),
+    ),
     http: T.Optional(
       T.Object(
-        { host: T.Optional(T.String({ minLength: 1 })), port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })) },
+        {
+          host: T.Optional(T.String({ minLength: 1 })),
+          port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
+        },
         { additionalProperties: false },
       ),
     ),

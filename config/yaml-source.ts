@@ -14,7 +14,8 @@ export function readYaml(file: string, kind: 'config' | 'profile' = 'config'): Y
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new ConfigError('LG_CONFIG_READ', [{ file, line: null, path: '(file)', message: reason }]);
   }
   return parseYaml(text, file, kind);

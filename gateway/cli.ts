@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { pino, type Logger } from 'pino';
-import { formatIssue, ConfigError } from '../config/issues.js';
+import { type Logger, pino } from 'pino';
+import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { LinegateConfig } from '../config/types.js';
 import { isLinegateError } from './core/errors.js';
@@ -45,7 +45,11 @@ function loadOrReport(file: string): LinegateConfig | number {
   }
 }
 
-async function runUntilSignal(config: LinegateConfig, port: number | undefined, before?: () => Promise<() => Promise<void>>): Promise<number> {
+async function runUntilSignal(
+  config: LinegateConfig,
+  port: number | undefined,
+  before?: () => Promise<() => Promise<void>>,
+): Promise<number> {
   const cfg: LinegateConfig = port === undefined ? config : { ...config, http: { ...config.http, port } };
   const log = makeLogger(cfg.log.level);
   const stopExtra = before ? await before() : async () => {};
@@ -129,7 +133,9 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof config === 'number') return config;
   if (first === 'check-config') {
     const points = config.machines.reduce((n, m) => n + m.points.length, 0);
-    process.stdout.write(`${file}: OK — site ${config.site.id}, ${config.lines.length} line(s), ${config.machines.length} machine(s), ${points} point(s)\n`);
+    process.stdout.write(
+      `${file}: OK — site ${config.site.id}, ${config.lines.length} line(s), ${config.machines.length} machine(s), ${points} point(s)\n`,
+    );
     return 0;
   }
   return runUntilSignal(config, port);
@@ -140,7 +146,9 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (err: unknown) => {
-    process.stderr.write(`linegate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `linegate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -22,7 +22,10 @@ export const VERSION: string = packageVersion();
 
 const RECONNECT = { baseMs: 500, maxMs: 30_000 };
 
-export function buildAcquisition(config: LinegateConfig, log: Logger): { supervisor: Supervisor; schedulers: LinkScheduler[] } {
+export function buildAcquisition(
+  config: LinegateConfig,
+  log: Logger,
+): { supervisor: Supervisor; schedulers: LinkScheduler[] } {
   const buses = new Map(config.buses.map((b) => [b.id, b]));
   const schedulers = new Map<string, LinkScheduler>();
   const sources: SupervisedSource[] = [];
@@ -77,10 +80,14 @@ export async function startGateway(config: LinegateConfig, log: Logger): Promise
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
-    throw new LinegateError('LG_HTTP_LISTEN', `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`, {
-      host: config.http.host,
-      port: config.http.port,
-    });
+    throw new LinegateError(
+      'LG_HTTP_LISTEN',
+      `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
+      {
+        host: config.http.host,
+        port: config.http.port,
+      },
+    );
   }
   supervisor.start();
   log.info({ url, site: config.site.id, machines: config.machines.length }, 'linegate started');

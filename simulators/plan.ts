@@ -84,7 +84,8 @@ export function parsePlan(doc: unknown, file: string): PlantPlan {
     const where = `plan ${file}: /machines/${i} (${m.id})`;
     if (ids.has(m.id)) throw new Error(`${where}: machine id is used twice`);
     ids.add(m.id);
-    if ((m.tcp === undefined) === (m.serial === undefined)) throw new Error(`${where}: give either tcp or serial`);
+    if ((m.tcp === undefined) === (m.serial === undefined))
+      throw new Error(`${where}: give either tcp or serial`);
     const key = `${endpointKey(m)} unit ${m.unitId}`;
     if (units.has(key)) throw new Error(`${where}: ${key} is used twice`);
     units.add(key);

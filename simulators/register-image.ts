@@ -199,7 +199,8 @@ function truthy(value: PointValue): boolean {
 }
 
 function toRaw(value: PointValue, scale: number, offset: number, isFloat: boolean): number | bigint {
-  if (typeof value === 'bigint') return scale === 1 && offset === 0 ? value : toRaw(Number(value), scale, offset, isFloat);
+  if (typeof value === 'bigint')
+    return scale === 1 && offset === 0 ? value : toRaw(Number(value), scale, offset, isFloat);
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
   const raw = (v - offset) / (scale === 0 ? 1 : scale);
   return isFloat ? raw : Math.round(raw);

@@ -78,7 +78,10 @@ export class SimTcpServer {
       try {
         await this.listen(port);
         this.port = port;
-        this.deps.logger.info({ where: this.where, units: [...this.deps.units.keys()] }, 'modbus tcp listening');
+        this.deps.logger.info(
+          { where: this.where, units: [...this.deps.units.keys()] },
+          'modbus tcp listening',
+        );
         return port;
       } catch (err) {
         // Another process may grab the probed port between probe and listen: try another one.

@@ -89,7 +89,9 @@ export function createServiceVector(deps: VectorDeps): IServiceVector {
       value = produce(unit);
     } catch (err) {
       const e = err as Error & { modbusErrorCode?: number };
-      reply(unit.responseDelayMs, () => cb(e.modbusErrorCode ? e : modbusError(ILLEGAL_DATA_ADDRESS, e.message)));
+      reply(unit.responseDelayMs, () =>
+        cb(e.modbusErrorCode ? e : modbusError(ILLEGAL_DATA_ADDRESS, e.message)),
+      );
       return;
     }
     logger?.trace({ unitId, what }, 'answer');

@@ -13,7 +13,15 @@
 
 export type WordOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
 
-export type NumericType = 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';
+export type NumericType =
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'float32'
+  | 'float64';
 
 const BYTES: Readonly<Record<NumericType, number>> = {
   int16: 2,

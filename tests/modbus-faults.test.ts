@@ -1,6 +1,6 @@
 import { SerialPort } from 'serialport';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SITE, sleep, startAcquisition, type AcquisitionHarness } from './helpers/acquisition.js';
+import { type AcquisitionHarness, SITE, sleep, startAcquisition } from './helpers/acquisition.js';
 import { type Closing, fc3Answer, startRawServer, startVectorServer } from './helpers/modbus-servers.js';
 import { pymodbusAvailable, startPymodbus } from './peers/pymodbus.js';
 import { hasCommand, requirePeer } from './peers/require-peer.js';
@@ -30,10 +30,14 @@ afterEach(async () => {
 describe.skipIf(!ok)('Modbus faults', () => {
   it('classifies each exception code', async () => {
     // Unit N answers every read with exception code N (Modbus v1.1b3 §7); unit 100 answers 42.
-    const srv = await startVectorServer((unit, _a, len) => (unit === 100 ? new Array(len).fill(42) : { exception: unit }));
+    const srv = await startVectorServer((unit, _a, len) =>
+      unit === 100 ? new Array(len).fill(42) : { exception: unit },
+    );
     closers.push(srv);
     const codes = [1, 2, 3, 4, 5, 6, 10, 11];
-    gw = startAcquisition(`${SITE}\nmachines:\n${[...codes.map((c) => machine(`ex${c}`, srv.port, c)), machine('good', srv.port, 100)].join('')}`);
+    gw = startAcquisition(
+      `${SITE}\nmachines:\n${[...codes.map((c) => machine(`ex${c}`, srv.port, c)), machine('good', srv.port, 100)].join('')}`,
+    );
     await sleep(2500);
     for (const c of codes) {
       const s = gw.latest(`ex${c}`, 'v');
@@ -56,7 +60,9 @@ describe.skipIf(!ok)('Modbus faults', () => {
   it('a stalled unit goes offline without stopping its neighbour behind the same converter', async () => {
     const srv = await startVectorServer((unit, _a, len) => (unit === 2 ? 'stall' : new Array(len).fill(7)));
     closers.push(srv);
-    gw = startAcquisition(`${SITE}\nmachines:\n${machine('alive', srv.port, 1)}${machine('stalled', srv.port, 2)}`);
+    gw = startAcquisition(
+      `${SITE}\nmachines:\n${machine('alive', srv.port, 1)}${machine('stalled', srv.port, 2)}`,
+    );
     await sleep(4000);
     const from = Date.now() - 3000;
     const good = gw.samples.filter((s) => s.machine === 'alive' && s.quality === 'good' && s.ts >= from);
@@ -126,12 +132,14 @@ describe.skipIf(!ok)('Modbus faults', () => {
     slave.on('data', () => slave.write(Buffer.from([0x01, 0x03, 0x02, 0x04, 0xd2, 0x00, 0x00])));
     slave.on('error', () => undefined);
     try {
-      gw = startAcquisition(`${SITE}
+      gw = startAcquisition(
+        `${SITE}
 buses: [{ id: rs485-1, path: ${pair.b}, baudRate: 9600, timeoutMs: 200 }]
 machines:
   - { id: m, name: m, kind: sealer_x, line: line-1, pollIntervalMs: 200, connection: { type: rtu, bus: rs485-1, unitId: 1 },
       points: [{ name: v, area: holding, address: 0, type: uint16 }] }
-`.replace('sealer_x', 'vacuum_sealer'));
+`.replace('sealer_x', 'vacuum_sealer'),
+      );
       await sleep(2000);
       const mine = gw.samples.filter((s) => s.machine === 'm');
       expect(mine.length).toBeGreaterThan(0);

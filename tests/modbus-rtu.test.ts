@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SITE, sleep, startAcquisition, type AcquisitionHarness } from './helpers/acquisition.js';
-import { pymodbusAvailable, startPymodbus, type PymodbusServer } from './peers/pymodbus.js';
-import { requirePeer } from './peers/require-peer.js';
+import { type AcquisitionHarness, SITE, sleep, startAcquisition } from './helpers/acquisition.js';
+import { type PymodbusServer, pymodbusAvailable, startPymodbus } from './peers/pymodbus.js';
+import { hasCommand, requirePeer } from './peers/require-peer.js';
 import { openPtyPair, type PtyPair } from './peers/socat.js';
-import { hasCommand } from './peers/require-peer.js';
 
 /**
  * Modbus RTU on a socat pty pair at 9600 baud, pymodbus as the slave side, two unit ids on one
@@ -25,7 +24,10 @@ describe.skipIf(!ok)('Modbus RTU on a shared RS-485 line (socat pty, 9600 baud)'
       serialPath: pair.a,
       baudRate: 9600,
       units: {
-        1: { input: { 1000: 0x0fa0 /* 4000 → 400.0 */, 1001: 1 }, holding: { 10: 0x0001, 11: 0x86a0 /* 100000 */ } },
+        1: {
+          input: { 1000: 0x0fa0 /* 4000 → 400.0 */, 1001: 1 },
+          holding: { 10: 0x0001, 11: 0x86a0 /* 100000 */ },
+        },
         2: { input: { 1000: 1805 } },
       },
     });
@@ -69,7 +71,9 @@ machines:
     const windowMs = 6000;
     const from = Date.now();
     await sleep(windowMs);
-    const good = gw.samples.filter((s) => s.machine === 'live' && s.point === 'pv' && s.quality === 'good' && s.ts >= from);
+    const good = gw.samples.filter(
+      (s) => s.machine === 'live' && s.point === 'pv' && s.quality === 'good' && s.ts >= from,
+    );
     const expected = windowMs / POLL_MS;
     expect(good.length).toBeGreaterThanOrEqual(Math.floor(expected * 0.8));
     // The dead unit is offline, its points bad with no value, and it was backed off.

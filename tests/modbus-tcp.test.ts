@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SITE, startAcquisition, type AcquisitionHarness } from './helpers/acquisition.js';
-import { pymodbusAvailable, startPymodbus, type PymodbusServer } from './peers/pymodbus.js';
+import { type AcquisitionHarness, SITE, startAcquisition } from './helpers/acquisition.js';
+import { type PymodbusServer, pymodbusAvailable, startPymodbus } from './peers/pymodbus.js';
 import { requirePeer } from './peers/require-peer.js';
 
 /** The gateway against pymodbus 3.0 over Modbus TCP: an independent server implementation. */

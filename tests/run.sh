@@ -98,4 +98,6 @@ Suites that need them will SKIP locally (and FAIL in CI).${CI:+ CI=$CI.}"
 step 'debian packages' ensure_packages
 step 'typecheck' npx tsc -p tsconfig.json --noEmit
 step 'lint' npx biome check .
+# The CLI and kill -9 suites run the built gateway (dist/), as users do.
+step 'build' npm run build --silent
 step 'vitest' npx vitest run "$@"

@@ -1,12 +1,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { machineView, type GatewayView } from './view.js';
+import { type GatewayView, machineView } from './view.js';
 
 /**
  * The HTTP API. Routes read through the GatewayView only. Unknown machine → 404 with a code.
  */
 export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
-  const app = Fastify({ loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
 
   app.get('/api/machines', async () => view.config.machines.map((m) => machineView(view, m)));
 

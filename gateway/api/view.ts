@@ -25,7 +25,10 @@ export function machineView(view: GatewayView, m: MachineConfig) {
     onlineSince: st?.since ?? null,
     offlineReason: st?.online === false ? st.reason : null,
     lastPollTs: st?.lastPollTs ?? null,
-    connection: c.type === 'tcp' ? { type: c.type, target: `${c.host}:${c.port}`, unitId: c.unitId } : { type: c.type, target: c.bus, unitId: c.unitId },
+    connection:
+      c.type === 'tcp'
+        ? { type: c.type, target: `${c.host}:${c.port}`, unitId: c.unitId }
+        : { type: c.type, target: c.bus, unitId: c.unitId },
     pollIntervalMs: m.pollIntervalMs,
     points: m.points.map((p) => {
       const ps = st?.points.get(p.name);

@@ -6,7 +6,7 @@ export const ERROR_CODES = {
   LG_CONFIG_INVALID: 'The configuration file does not match the schema',
   LG_CONFIG_READ: 'The configuration file cannot be read',
   LG_CONFIG_YAML: 'The configuration file is not valid YAML',
-  LG_CONFIG_ENV: 'An ${ENV} reference names a variable that is not set',
+  LG_CONFIG_ENV: 'An environment reference ($NAME in braces) names a variable that is not set',
   LG_PROFILE_INVALID: 'A machine profile does not match the profile schema',
   LG_MODBUS_TIMEOUT: 'A Modbus request got no answer in time',
   LG_MODBUS_EXCEPTION: 'A Modbus device answered with an exception code',
@@ -23,7 +23,12 @@ export class LinegateError extends Error {
   readonly code: ErrorCode;
   readonly context: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'LinegateError';
     this.code = code;

@@ -17,7 +17,11 @@ export interface CommStats {
 export interface PollResult {
   readonly samples: readonly Sample[];
   /** Failed reads are data, not a crash: one entry per failed request. */
-  readonly errors: readonly { readonly code: string; readonly message: string; readonly points: readonly string[] }[];
+  readonly errors: readonly {
+    readonly code: string;
+    readonly message: string;
+    readonly points: readonly string[];
+  }[];
   /** False when the device gave no answer at all (timeouts, no connection): it is offline. */
   readonly reachable: boolean;
 }

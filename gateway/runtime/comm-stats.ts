@@ -16,7 +16,12 @@ export class CommStatsTracker {
   private readonly latencies: number[] = [];
   private next = 0;
 
-  record(outcome: RequestOutcome, latencyMs: number, ts: number, err?: { code: string; message: string }): void {
+  record(
+    outcome: RequestOutcome,
+    latencyMs: number,
+    ts: number,
+    err?: { code: string; message: string },
+  ): void {
     this.requests++;
     if (outcome === 'ok' || outcome === 'exception') {
       // An exception is an answer: it counts towards latency.
@@ -41,7 +46,9 @@ export class CommStatsTracker {
   snapshot(): CommStats {
     const sorted = [...this.latencies].sort((a, b) => a - b);
     const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : null;
-    const p95 = sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? null) : null;
+    const p95 = sorted.length
+      ? (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? null)
+      : null;
     return {
       requests: this.requests,
       errors: this.errors,

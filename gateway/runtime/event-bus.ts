@@ -10,7 +10,10 @@ type Listener<K extends keyof EventMap> = (payload: EventMap[K]) => void;
  */
 export class EventBus {
   private readonly emitter = new EventEmitter({ captureRejections: false });
-  private readonly owned = new Map<object, { event: keyof EventMap; fn: (p: EventMap[keyof EventMap]) => void }[]>();
+  private readonly owned = new Map<
+    object,
+    { event: keyof EventMap; fn: (p: EventMap[keyof EventMap]) => void }[]
+  >();
 
   constructor(private readonly onListenerError: (err: unknown, event: string) => void = () => {}) {
     this.emitter.setMaxListeners(100);

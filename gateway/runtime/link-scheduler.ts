@@ -44,7 +44,12 @@ export class LinkScheduler {
   ) {}
 
   get status(): { id: string; open: boolean; lastError: string | null; reconnectAttempts: number } {
-    return { id: this.link.id, open: this.link.isOpen, lastError: this.lastError, reconnectAttempts: this.attempt };
+    return {
+      id: this.link.id,
+      open: this.link.isOpen,
+      lastError: this.lastError,
+      reconnectAttempts: this.attempt,
+    };
   }
 
   request(req: LinkRequest): Promise<number[] | boolean[]> {
@@ -57,10 +62,14 @@ export class LinkScheduler {
     if (this.link.isOpen) return;
     const now = this.clock.now();
     if (now < this.nextConnectAt) {
-      throw new LinegateError('LG_MODBUS_CONNECT', `${this.link.id} is down; next attempt in ${this.nextConnectAt - now} ms`, {
-        link: this.link.id,
-        lastError: this.lastError,
-      });
+      throw new LinegateError(
+        'LG_MODBUS_CONNECT',
+        `${this.link.id} is down; next attempt in ${this.nextConnectAt - now} ms`,
+        {
+          link: this.link.id,
+          lastError: this.lastError,
+        },
+      );
     }
     try {
       await this.link.open();
@@ -77,7 +86,8 @@ export class LinkScheduler {
   }
 
   private async execute(req: LinkRequest): Promise<number[] | boolean[]> {
-    if (this.closed) throw new LinegateError('LG_MODBUS_IO', 'link scheduler is closed', { link: this.link.id });
+    if (this.closed)
+      throw new LinegateError('LG_MODBUS_IO', 'link scheduler is closed', { link: this.link.id });
     await this.ensureOpen();
     try {
       const data = await this.link.read(req.unitId, req.area, req.start, req.count, req.timeoutMs);

@@ -58,7 +58,13 @@ export class RunningSource {
       // A source should never throw (failed reads are data); if it does, treat it as unreachable.
       log.error({ err }, 'poll threw');
       result = {
-        samples: this.deps.points.map((p) => ({ machine: source.machine, point: p.name, value: null, ts: this.clock.now(), quality: 'bad' as const })),
+        samples: this.deps.points.map((p) => ({
+          machine: source.machine,
+          point: p.name,
+          value: null,
+          ts: this.clock.now(),
+          quality: 'bad' as const,
+        })),
         errors: [{ code: 'LG_MODBUS_IO', message: (err as Error).message, points: [] }],
         reachable: false,
       };
@@ -70,7 +76,10 @@ export class RunningSource {
     this.setOnline(result.reachable, result.errors[0]?.message);
     let delay = Math.max(0, pollIntervalMs - elapsed);
     if (!result.reachable) {
-      const policy = this.deps.offlineBackoff ?? { baseMs: pollIntervalMs, maxMs: Math.max(pollIntervalMs, 30_000) };
+      const policy = this.deps.offlineBackoff ?? {
+        baseMs: pollIntervalMs,
+        maxMs: Math.max(pollIntervalMs, 30_000),
+      };
       delay = Math.max(delay, backoffDelay(this.failures++, policy));
     } else {
       this.failures = 0;

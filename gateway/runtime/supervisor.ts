@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PointDef } from '../core/points.js';
 import type { PolledSource } from '../core/source.js';
-import { CommStatsTracker } from './comm-stats.js';
+import type { CommStatsTracker } from './comm-stats.js';
 import { EventBus } from './event-bus.js';
 import { LiveState } from './live-state.js';
 import { RunningSource } from './running-source.js';

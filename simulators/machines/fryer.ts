@@ -70,7 +70,10 @@ export class FryerMachine extends BaseMachine {
     this.write('heater_current', mv > 0 ? Math.max(0, this.noisy((14 * mv) / 100, 0.1)) : 0);
     this.write('controller_status', status);
     this.write('oil_level', this.noisy(this.level, 0.2));
-    this.write('basket_time', this.phase === 'frying' && this.producing ? Math.floor(this.phaseMs / 1000) : 0);
+    this.write(
+      'basket_time',
+      this.phase === 'frying' && this.producing ? Math.floor(this.phaseMs / 1000) : 0,
+    );
     this.write('basket_count', this.baskets);
   }
 }

@@ -11,7 +11,13 @@ import { approach } from './thermal.js';
  */
 type Phase = 'loading' | 'vacuum' | 'sealing' | 'cooling' | 'venting';
 
-const PHASE_STATE: Readonly<Record<Phase, number>> = { loading: 2, vacuum: 3, sealing: 4, cooling: 5, venting: 6 };
+const PHASE_STATE: Readonly<Record<Phase, number>> = {
+  loading: 2,
+  vacuum: 3,
+  sealing: 4,
+  cooling: 5,
+  venting: 6,
+};
 const ATMOSPHERE_MBAR = 1013;
 const VACUUM_TIMEOUT_MS = 25_000;
 
@@ -39,7 +45,12 @@ export class VacuumSealerMachine extends BaseMachine {
 
   protected simulate(dt: number): void {
     const heating = this.producing && this.phase === 'sealing';
-    this.sealBar = approach(this.sealBar, heating ? this.param('seal_bar_setpoint', 180) : 40, heating ? 700 : 6000, dt);
+    this.sealBar = approach(
+      this.sealBar,
+      heating ? this.param('seal_bar_setpoint', 180) : 40,
+      heating ? 700 : 6000,
+      dt,
+    );
     const pumping = this.producing && this.phase === 'vacuum';
     const venting = !this.producing || this.phase === 'venting' || this.phase === 'loading';
     if (pumping) this.pressure = approach(this.pressure, 1.5, 3000, dt);

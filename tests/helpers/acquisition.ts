@@ -16,7 +16,11 @@ export interface AcquisitionHarness {
   /** Resolves with the first sample matching `pred` that arrives after the call (bounded). */
   next(pred: (s: Sample) => boolean, timeoutMs?: number): Promise<Sample>;
   latest(machine: string, point: string): Sample | undefined;
-  stats(machine: string): ReturnType<NonNullable<ReturnType<ReturnType<typeof buildAcquisition>['supervisor']['stats']>>['snapshot']>;
+  stats(
+    machine: string,
+  ): ReturnType<
+    NonNullable<ReturnType<ReturnType<typeof buildAcquisition>['supervisor']['stats']>>['snapshot']
+  >;
   stop(): Promise<void>;
 }
 

@@ -13,21 +13,30 @@ export interface Closing {
   close(): Promise<void>;
 }
 
-export type HoldingHandler = (unitId: number, addr: number, length: number) => number[] | { exception: number } | 'stall';
+export type HoldingHandler = (
+  unitId: number,
+  addr: number,
+  length: number,
+) => number[] | { exception: number } | 'stall';
 
 export async function startVectorServer(handler: HoldingHandler): Promise<Closing> {
-  const answer = (addr: number, length: number, unitID: number, cb: (err: unknown, v: number[]) => void) => {
+  const answer = (addr: number, length: number, unitID: number, cb: (err: Error | null, v: number[]) => void) => {
     const r = handler(unitID, addr, length);
     if (r === 'stall') return; // never answered
     if (Array.isArray(r)) cb(null, r);
-    else cb({ modbusErrorCode: r.exception }, []);
+    else cb(Object.assign(new Error(`exception ${r.exception}`), { modbusErrorCode: r.exception }), []);
   };
   // modbus-serial's server asks getHoldingRegister for one-register reads, the other for longer ones.
   const vector = {
-    getMultipleHoldingRegisters(addr: number, length: number, unitID: number, cb: (err: unknown, v: number[]) => void) {
+    getMultipleHoldingRegisters(
+      addr: number,
+      length: number,
+      unitID: number,
+      cb: (err: Error | null, v: number[]) => void,
+    ) {
       answer(addr, length, unitID, cb);
     },
-    getHoldingRegister(addr: number, unitID: number, cb: (err: unknown, v: number) => void) {
+    getHoldingRegister(addr: number, unitID: number, cb: (err: Error | null, v: number) => void) {
       answer(addr, 1, unitID, (err, v) => cb(err, v[0] ?? 0));
     },
   };

@@ -13,7 +13,8 @@ export interface LinkFactory<C extends ConnectionConfig> {
 
 const tcp: LinkFactory<Extract<ConnectionConfig, { type: 'tcp' }>> = {
   key: (c) => `tcp://${c.host}:${c.port}`,
-  create: (c, _b, log) => new TcpLink({ host: c.host, port: c.port, connectTimeoutMs: Math.max(c.timeoutMs, 1000) }, log),
+  create: (c, _b, log) =>
+    new TcpLink({ host: c.host, port: c.port, connectTimeoutMs: Math.max(c.timeoutMs, 1000) }, log),
   interFrameDelayMs: () => 0,
   reopenAfterTimeouts: 3,
 };
@@ -23,14 +24,19 @@ const rtu: LinkFactory<Extract<ConnectionConfig, { type: 'rtu' }>> = {
   create: (c, buses, log) => {
     const b = buses.get(c.bus);
     if (!b) throw new Error(`unknown bus ${c.bus}`); // the config loader already refused this
-    return new RtuLink({ path: b.path, baudRate: b.baudRate, parity: b.parity, dataBits: b.dataBits, stopBits: b.stopBits }, log);
+    return new RtuLink(
+      { path: b.path, baudRate: b.baudRate, parity: b.parity, dataBits: b.dataBits, stopBits: b.stopBits },
+      log,
+    );
   },
   interFrameDelayMs: (c, buses) => buses.get(c.bus)?.interFrameDelayMs ?? 0,
   reopenAfterTimeouts: 0,
 };
 
 /** Register, don't branch: one factory per connection type. */
-export const LINK_FACTORIES: { [K in ConnectionConfig['type']]: LinkFactory<Extract<ConnectionConfig, { type: K }>> } = {
+export const LINK_FACTORIES: {
+  [K in ConnectionConfig['type']]: LinkFactory<Extract<ConnectionConfig, { type: K }>>;
+} = {
   tcp,
   rtu,
 };

@@ -25,7 +25,12 @@ export interface ModbusSourceDeps {
   readonly unitId: number;
   readonly timeoutMs: number;
   readonly points: readonly PointDef[];
-  readonly limits: { maxRegistersPerRead: number; maxBitsPerRead: number; maxGap: number; interRequestDelayMs: number };
+  readonly limits: {
+    maxRegistersPerRead: number;
+    maxBitsPerRead: number;
+    maxGap: number;
+    interRequestDelayMs: number;
+  };
   readonly channel: ModbusChannel;
   readonly now: () => number;
   /** Called once per request with its outcome and latency (comm stats live in the runtime). */
@@ -90,7 +95,8 @@ export class ModbusSource implements PolledSource {
         const code = Number(e.context.exceptionCode);
         if (isLinegateError(e, 'LG_MODBUS_EXCEPTION') && !UNREACHABLE_EXCEPTIONS.has(code)) {
           answered = true;
-          if (CONFIG_EXCEPTIONS.has(code)) this.skipUntil.set(req, { until: now + CONFIG_ERROR_BACKOFF_MS, error: e });
+          if (CONFIG_EXCEPTIONS.has(code))
+            this.skipUntil.set(req, { until: now + CONFIG_ERROR_BACKOFF_MS, error: e });
         } else {
           abortWith = e; // timeout, no connection, unreachable unit: spare the bus
         }

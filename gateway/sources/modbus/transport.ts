@@ -16,7 +16,13 @@ export interface ModbusLink {
   readonly id: string;
   readonly isOpen: boolean;
   open(): Promise<void>;
-  read(unitId: number, area: RegisterArea, start: number, count: number, timeoutMs: number): Promise<number[] | boolean[]>;
+  read(
+    unitId: number,
+    area: RegisterArea,
+    start: number,
+    count: number,
+    timeoutMs: number,
+  ): Promise<number[] | boolean[]>;
   close(): Promise<void>;
 }
 
@@ -60,7 +66,12 @@ export function classifyError(err: unknown, ctx: Record<string, unknown>): Lineg
     });
   }
   if (e.errno === 'ETIMEDOUT') return new LinegateError('LG_MODBUS_TIMEOUT', 'no answer in time', ctx);
-  return new LinegateError('LG_MODBUS_IO', e.message ?? String(err), { ...ctx, errno: e.errno ?? e.code }, { cause: err });
+  return new LinegateError(
+    'LG_MODBUS_IO',
+    e.message ?? String(err),
+    { ...ctx, errno: e.errno ?? e.code },
+    { cause: err },
+  );
 }
 
 abstract class BaseLink implements ModbusLink {
