@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadProfiles } from '../config/profiles.js';
 import { ProfileSchema } from '../config/profile-schema.js';
 import { widthOf } from './register-image.js';
 import { readProfile } from './sim-profile.js';
@@ -108,4 +109,9 @@ it('ships the eight kinds the simulator knows', () => {
     'roaster',
     'vacuum_sealer',
   ]);
+});
+
+it('loads with the gateway’s own profile loader (config/profiles.ts)', () => {
+  const loaded = loadProfiles([DEVICES]);
+  expect([...loaded.keys()].sort()).toEqual(files.map((f) => f.replace(/\.yaml$/, '')).sort());
 });

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { type GatewayView, machineView } from './view.js';
 
@@ -8,7 +8,7 @@ import { type GatewayView, machineView } from './view.js';
 export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   app.get('/api/machines', async () => view.config.machines.map((m) => machineView(view, m)));
