@@ -127,10 +127,17 @@ describe('Modbus TCP simulator', () => {
     await expect(packer.readHoldingRegisters(0x112c, 2)).resolves.toBeTruthy();
   });
 
-  it('garbage: the answer is not a valid frame', async () => {
+  it('garbage: the answer is not a valid frame, and the next one is fine again', async () => {
     plant.machine('packer-1').garbage(true);
-    const client = await connect(1, 500);
-    await expect(client.readHoldingRegisters(0x112c, 2)).rejects.toBeTruthy();
+    const client = await connect(1, 2000);
+    const started = Date.now();
+    // Transaction id kept, function code 0x00: modbus-serial rejects it at once.
+    await expect(client.readHoldingRegisters(0x112c, 2)).rejects.toMatchObject({
+      message: expect.stringMatching(/unexpected data/i),
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    plant.machine('packer-1').garbage(false);
+    await expect(client.readHoldingRegisters(0x112c, 2)).resolves.toBeTruthy();
   });
 
   it('disconnect drops connections, refuses new ones, then listens on the same port again', async () => {
@@ -142,6 +149,7 @@ describe('Modbus TCP simulator', () => {
     await expect(connect(1)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await back;
     const again = await connect(1);
-    await expect(again.readHoldingRegisters(0x112c, 2)).resolves.toMatchObject({ data: [0xfffe, 0x0001] });
+    const { data } = await again.readHoldingRegisters(0x112c, 2);
+    expect(data).toHaveLength(2);
   });
 });

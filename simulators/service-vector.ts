@@ -115,6 +115,11 @@ export function createServiceVector(deps: VectorDeps): IServiceVector {
     <T>(cb: FCallbackVal<T>): Cb<T> =>
     (err, value) =>
       cb(err, value as T);
+  // modbus-serial's FC4 handler indexes the value array even on error, so never hand it undefined.
+  const withValues =
+    (cb: FCallbackVal<number[]>): Cb<number[]> =>
+    (err, value) =>
+      cb(err, value ?? []);
   const done =
     (cb: FCallback): Cb<void> =>
     (err) =>
@@ -124,14 +129,14 @@ export function createServiceVector(deps: VectorDeps): IServiceVector {
     getHoldingRegister: (addr: number, unitId: number, cb: FCallbackVal<number>) =>
       answer(unitId, `FC3 ${addr}`, withValue(cb), (u) => u.image.readRegisters('holding', addr, 1)[0] ?? 0),
     getMultipleHoldingRegisters: (addr: number, length: number, unitId: number, cb: FCallbackVal<number[]>) =>
-      answer(unitId, `FC3 ${addr}+${length}`, withValue(cb), (u) => {
+      answer(unitId, `FC3 ${addr}+${length}`, withValues(cb), (u) => {
         checkQuantity(u, addr, length);
         return u.image.readRegisters('holding', addr, length);
       }),
     getInputRegister: (addr: number, unitId: number, cb: FCallbackVal<number>) =>
       answer(unitId, `FC4 ${addr}`, withValue(cb), (u) => u.image.readRegisters('input', addr, 1)[0] ?? 0),
     getMultipleInputRegisters: (addr: number, length: number, unitId: number, cb: FCallbackVal<number[]>) =>
-      answer(unitId, `FC4 ${addr}+${length}`, withValue(cb), (u) => {
+      answer(unitId, `FC4 ${addr}+${length}`, withValues(cb), (u) => {
         checkQuantity(u, addr, length);
         return u.image.readRegisters('input', addr, length);
       }),

@@ -75,11 +75,12 @@ describe('linegate demo (what npm start runs)', () => {
 
   it('starts within 30 s with every machine online, then stops cleanly on Ctrl-C', async () => {
     const t0 = Date.now();
-    let health: { status: string; machines: { total: number; online: number } } | null = null;
+    type Health = { status: string; machines: { total: number; online: number } };
+    let health = null as Health | null;
     while (Date.now() - t0 < 30_000) {
       try {
         const r = await fetch(`http://127.0.0.1:${port}/api/health`);
-        health = (await r.json()) as typeof health;
+        health = (await r.json()) as Health;
         if (health && health.machines.online === health.machines.total) break;
       } catch {
         // not listening yet

@@ -3,3 +3,5 @@ export * from './events.js';
 export * from './points.js';
 export * from './sample.js';
 export * from './source.js';
+
+export * from './outbox.js';

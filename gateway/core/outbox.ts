@@ -1,0 +1,44 @@
+/**
+ * What a sink reads from the local store: rows not yet delivered to that sink, oldest first.
+ * The store keeps one cursor per sink (no copy per sink). Calling rules: one runner per sink
+ * calls `next()`, delivers the batch, then calls exactly one of `ack(batch)` (all delivered) or
+ * `quarantine(batch, keys, reason)` followed by `ack(batch)` (the keys were refused for good and
+ * are kept aside; the rest was delivered). A batch not acked is returned again by the next
+ * `next()`: delivery is at-least-once, made idempotent by timestamps fixed at acquisition.
+ */
+export type RowKey = string;
+
+export interface SampleRow {
+  readonly key: RowKey;
+  readonly kind: 'sample';
+  readonly machine: string;
+  readonly point: string;
+  readonly value: number | boolean | string | null;
+  readonly quality: 'good' | 'uncertain' | 'bad';
+  readonly ts: number;
+}
+
+export interface EventRow {
+  readonly key: RowKey;
+  readonly kind: 'event';
+  readonly measurement: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, number | boolean | string>>;
+  readonly ts: number;
+}
+
+export type OutboxRow = SampleRow | EventRow;
+
+export interface OutboxBatch {
+  readonly sink: string;
+  readonly rows: readonly OutboxRow[];
+}
+
+export interface Outbox {
+  readonly sink: string;
+  next(limit: number): OutboxBatch;
+  ack(batch: OutboxBatch): void;
+  quarantine(batch: OutboxBatch, keys: readonly RowKey[], reason: string): void;
+  depth(): number;
+  oldestUnsentTs(): number | null;
+}
