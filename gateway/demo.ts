@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { formatIssue, ConfigError } from '../config/issues.js';
+import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import { packageRoot } from '../config/paths.js';
 import type { LinegateConfig } from '../config/types.js';
@@ -63,7 +63,10 @@ export async function runDemo(argv: string[], run: Runner): Promise<number> {
   const plan = loadPlan(values.plan ?? join(root, 'simulators', 'demo-plant.yaml'));
   // The simulators start first, so the gateway's first poll finds them.
   return run(config, port, async () => {
-    const plant = await startPlant({ plan, logger: pino({ level: config.log.level, base: { app: 'simulator' } }) });
+    const plant = await startPlant({
+      plan,
+      logger: pino({ level: config.log.level, base: { app: 'simulator' } }),
+    });
     return () => plant.stop();
   });
 }

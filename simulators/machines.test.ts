@@ -49,7 +49,12 @@ describe.each(PROFILES)('%s', (id) => {
   });
 
   it('writes every point of its profile, and only state codes from the profile’s table', () => {
-    const { profile, image, model } = build(id, 3, {}, { faultRatePerHour: 6, stopRatePerHour: 3, idleRatePerHour: 3 });
+    const { profile, image, model } = build(
+      id,
+      3,
+      {},
+      { faultRatePerHour: 6, stopRatePerHour: 3, idleRatePerHour: 3 },
+    );
     const stateName = profile.points.find((p) => p.role === 'state_code')?.name;
     const seen = new Set<number>();
     for (let i = 0; i < 2 * 60 * 60 * 5; i++) {

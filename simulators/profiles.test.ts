@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadProfiles } from '../config/profiles.js';
 import { ProfileSchema } from '../config/profile-schema.js';
+import { loadProfiles } from '../config/profiles.js';
 import { widthOf } from './register-image.js';
 import { readProfile } from './sim-profile.js';
 
@@ -26,7 +26,10 @@ interface RawPoint {
 }
 
 /** Requests a simple planner needs: one per run of same-area points with gaps ≤ maxGap. */
-function requestCount(points: readonly ReturnType<typeof readProfile>['points'][number][], maxGap: number): number {
+function requestCount(
+  points: readonly ReturnType<typeof readProfile>['points'][number][],
+  maxGap: number,
+): number {
   let count = 0;
   for (const area of ['coil', 'discrete', 'holding', 'input'] as const) {
     const spans = points

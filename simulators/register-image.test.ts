@@ -71,7 +71,9 @@ describe('RegisterImage', () => {
     expect(image.set('nothing', 1)).toBe(false);
     expect(image.readRegisters('holding', 65530, 6)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(() => image.readRegisters('holding', 65535, 2)).toThrow(RangeError);
-    expect(() => new RegisterImage([pt({ name: 'x', area: 'holding', address: 65535, type: 'uint32' })])).toThrow();
+    expect(
+      () => new RegisterImage([pt({ name: 'x', area: 'holding', address: 65535, type: 'uint32' })]),
+    ).toThrow();
   });
 
   it('places every point of a real profile (TK dryer) where the manual says', () => {

@@ -43,7 +43,13 @@ describe.skipIf(!hasSocat)('Modbus RTU simulator on a socat pty pair', () => {
       {
         profileDirs: ['../devices'],
         machines: [
-          { id: 'sealer-1', profile: 'vacuum-sealer-delta-dvp', unitId: 1, serial, initial: { cycle_count: 65535 } },
+          {
+            id: 'sealer-1',
+            profile: 'vacuum-sealer-delta-dvp',
+            unitId: 1,
+            serial,
+            initial: { cycle_count: 65535 },
+          },
           { id: 'fryer-1', profile: 'rice-crust-fryer-delta-dvp-e5cc', unitId: 2, serial },
         ],
       },
@@ -77,10 +83,14 @@ describe.skipIf(!hasSocat)('Modbus RTU simulator on a socat pty pair', () => {
   it('is silent for an absent unit and for a stalled one', async () => {
     const c = client as Client;
     c.setID(9);
-    await expect(c.readHoldingRegisters(0x1064, 1)).rejects.toMatchObject({ message: expect.stringMatching(/timed out/i) });
+    await expect(c.readHoldingRegisters(0x1064, 1)).rejects.toMatchObject({
+      message: expect.stringMatching(/timed out/i),
+    });
     plant?.machine('fryer-1').stall(true);
     c.setID(2);
-    await expect(c.readHoldingRegisters(0x1064, 1)).rejects.toMatchObject({ message: expect.stringMatching(/timed out/i) });
+    await expect(c.readHoldingRegisters(0x1064, 1)).rejects.toMatchObject({
+      message: expect.stringMatching(/timed out/i),
+    });
     plant?.machine('fryer-1').stall(false);
     await expect(c.readHoldingRegisters(0x1064, 1)).resolves.toBeTruthy();
   });

@@ -19,7 +19,13 @@ const plan = parsePlan(
     machines: [
       { id: 'packer-1', profile: 'packer-delta-dvp', unitId: 1, tcp, initial: { good_count: 0x0001fffe } },
       { id: 'dryer-1', profile: 'tea-dryer-autonics-tk4', unitId: 2, tcp, initial: { sv: 95 } },
-      { id: 'meter-1', profile: 'energy-meter-eastron-sdm120', unitId: 10, tcp, initial: { import_energy: 123.456 } },
+      {
+        id: 'meter-1',
+        profile: 'energy-meter-eastron-sdm120',
+        unitId: 10,
+        tcp,
+        initial: { import_energy: 123.456 },
+      },
     ],
   },
   here,
@@ -121,7 +127,9 @@ describe('Modbus TCP simulator', () => {
     plant.machine('dryer-1').stall(true);
     const dryer = await connect(2, 300);
     const started = Date.now();
-    await expect(dryer.readInputRegisters(0x03e8, 8)).rejects.toMatchObject({ message: expect.stringMatching(/timed out/i) });
+    await expect(dryer.readInputRegisters(0x03e8, 8)).rejects.toMatchObject({
+      message: expect.stringMatching(/timed out/i),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     const packer = await connect(1);
     await expect(packer.readHoldingRegisters(0x112c, 2)).resolves.toBeTruthy();

@@ -98,7 +98,10 @@ describe('round trips', () => {
   it.each(orders)('integers survive encode → decode in %s', (order) => {
     for (const [type, min, max] of ranges) {
       fc.assert(
-        fc.property(fc.integer({ min, max }), (v) => decodeNumber(type, encodeNumber(type, v, order), order) === v),
+        fc.property(
+          fc.integer({ min, max }),
+          (v) => decodeNumber(type, encodeNumber(type, v, order), order) === v,
+        ),
       );
     }
   });

@@ -10,13 +10,15 @@ const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'gateway', 'cli.js');
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (npm test does)`);
 
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
 
 describe('linegate CLI', () => {
   it('--help explains every command', () => {
     const r = run('--help');
     expect(r.status).toBe(0);
-    for (const word of ['check-config', 'simulate', 'demo', '--config', '--port']) expect(r.stdout).toContain(word);
+    for (const word of ['check-config', 'simulate', 'demo', '--config', '--port'])
+      expect(r.stdout).toContain(word);
   });
 
   it('check-config accepts the example config', () => {
@@ -29,7 +31,9 @@ describe('linegate CLI', () => {
   it('check-config refuses a broken config with exit 1, file:line path: reason, and no stack trace', () => {
     const r = run('check-config', 'tests/config-errors/bit-without-index/plant.yaml');
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('tests/config-errors/bit-without-index/plant.yaml:13 machines[0].points[0]: type bit needs "bit: 0..15"');
+    expect(r.stderr.trim()).toBe(
+      'tests/config-errors/bit-without-index/plant.yaml:13 machines[0].points[0]: type bit needs "bit: 0..15"',
+    );
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
@@ -96,7 +100,16 @@ describe('linegate demo (what npm start runs)', () => {
       comm: { requests: number; latencyP95Ms: number | null };
     }[];
     expect(machines.map((m) => m.id).sort()).toEqual(
-      ['checkweigher-1', 'dryer-1', 'former-1', 'fryer-1', 'meter-1', 'packer-1', 'roaster-1', 'sealer-1'].sort(),
+      [
+        'checkweigher-1',
+        'dryer-1',
+        'former-1',
+        'fryer-1',
+        'meter-1',
+        'packer-1',
+        'roaster-1',
+        'sealer-1',
+      ].sort(),
     );
     for (const m of machines) {
       expect(m.online, m.id).toBe(true);

@@ -50,7 +50,11 @@ describe('HTTP API', () => {
       lastGood: { value: 175.5, ts: 1000 },
     });
     const h = (await app.inject('/api/health')).json();
-    expect(h).toMatchObject({ status: 'degraded', machines: { total: 2, online: 1, offline: 1, unknown: 0 }, offline: ['a'] });
+    expect(h).toMatchObject({
+      status: 'degraded',
+      machines: { total: 2, online: 1, offline: 1, unknown: 0 },
+      offline: ['a'],
+    });
     const missing = await app.inject('/api/machines/zzz');
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ code: 'LG_NOT_FOUND', message: 'no machine "zzz"' });

@@ -1,7 +1,6 @@
 export * from './errors.js';
 export * from './events.js';
+export * from './outbox.js';
 export * from './points.js';
 export * from './sample.js';
 export * from './source.js';
-
-export * from './outbox.js';

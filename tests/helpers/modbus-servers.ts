@@ -20,7 +20,12 @@ export type HoldingHandler = (
 ) => number[] | { exception: number } | 'stall';
 
 export async function startVectorServer(handler: HoldingHandler): Promise<Closing> {
-  const answer = (addr: number, length: number, unitID: number, cb: (err: Error | null, v: number[]) => void) => {
+  const answer = (
+    addr: number,
+    length: number,
+    unitID: number,
+    cb: (err: Error | null, v: number[]) => void,
+  ) => {
     const r = handler(unitID, addr, length);
     if (r === 'stall') return; // never answered
     if (Array.isArray(r)) cb(null, r);
