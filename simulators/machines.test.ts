@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMachine, type MachineModel, QUIET } from './machines/index.js';
+import { createMachine, DryerMachine, type MachineModel, QUIET } from './machines/index.js';
 import { RegisterImage } from './register-image.js';
 import { findProfile } from './sim-profile.js';
 
@@ -97,7 +97,8 @@ describe('behaviour', () => {
     expect(num(image, 'heating_mv')).toBeGreaterThan(0);
     const raw = image.readRegisters('input', 0x03e8, 1)[0] ?? 0;
     expect(raw).toBeGreaterThan(900); // 0.1 °C counts
-    (model as unknown as { setDecimalPoint(dp: number): void }).setDecimalPoint(0);
+    expect(model).toBeInstanceOf(DryerMachine);
+    (model as DryerMachine).setDecimalPoint(0);
     expect(image.readRegisters('input', 0x03e8, 2)[1]).toBe(0);
     expect(image.readRegisters('input', 0x03e8, 1)[0]).toBeLessThan(100); // whole degrees
   });

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { type BehaviourOptions, createMachine, type MachineModel } from './machines/index.js';
-import { endpointKey, type MachinePlan, type PlantPlan } from './plan.js';
+import { endpointKey, loadPlan, type MachinePlan, type PlantPlan } from './plan.js';
 import { RegisterImage } from './register-image.js';
 import { SimRtuServer } from './server-rtu.js';
 import { SimTcpServer } from './server-tcp.js';
@@ -38,13 +38,14 @@ export interface SimMachine {
   /**
    * TCP: destroy the open sockets and stop listening for ms, then listen again on the same port —
    * every unit on that server goes down with it, like a converter losing power. RTU: the whole line
-   * is silent for ms. Resolves when the endpoint answers again.
+   * is silent for ms (default 2000). Resolves when the endpoint answers again.
    */
-  disconnect(ms: number): Promise<void>;
+  disconnect(ms?: number): Promise<void>;
 }
 
 export interface PlantOptions {
-  readonly plan: PlantPlan;
+  /** A checked plan, or the path of a plan file. */
+  readonly plan: PlantPlan | string;
   readonly logger?: Logger;
   /** The clock for the ticker; default performance.now(). */
   readonly now?: () => number;
@@ -63,13 +64,15 @@ export interface PlantHandle {
   stop(): Promise<void>;
 }
 
+const DEFAULT_DISCONNECT_MS = 2000;
+
 interface Endpoint {
   readonly server: SimTcpServer | SimRtuServer;
   readonly units: Map<number, SimUnit>;
 }
 
 export async function startPlant(options: PlantOptions): Promise<PlantHandle> {
-  const { plan } = options;
+  const plan = typeof options.plan === 'string' ? loadPlan(options.plan) : options.plan;
   const logger = options.logger ?? pino({ name: 'simulator' });
   const endpoints = new Map<string, Endpoint>();
   const built: {
@@ -135,7 +138,7 @@ export async function startPlant(options: PlantOptions): Promise<PlantHandle> {
       stall: (on) => b.unit.faults.stall(on),
       exception: (code) => b.unit.faults.exception(code),
       garbage: (on) => b.unit.faults.garbage(on),
-      disconnect: (ms) => server.disconnect(ms),
+      disconnect: (ms = DEFAULT_DISCONNECT_MS) => server.disconnect(ms),
     });
   }
 

@@ -10,6 +10,16 @@ import { VacuumSealerMachine } from './vacuum-sealer.js';
 
 export type { BehaviourOptions, MachineDeps, MachineModel, MachineStatus } from './base.js';
 export { QUIET } from './base.js';
+export {
+  CheckweigherMachine,
+  DryerMachine,
+  EnergyMeterMachine,
+  FryerMachine,
+  PackerMachine,
+  RiceFormerMachine,
+  RoasterMachine,
+  VacuumSealerMachine,
+};
 
 /** Behaviour models by profile kind. Register, don't branch: add a kind by adding a line. */
 export const MACHINE_MODELS: Readonly<Record<string, (deps: MachineDeps) => MachineModel>> = {
