@@ -4,6 +4,7 @@ import type { LinegateConfig } from '../config/types.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
+import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
 import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
@@ -56,6 +57,7 @@ export function buildAcquisition(
       limits: m.limits,
       channel,
       now: Date.now,
+      sleep: systemClock.sleep,
       onRequest: (outcome, latencyMs, err) => stats.record(outcome, latencyMs, Date.now(), err),
     });
     log.debug({ machine: m.id, requests: source.requests.length, points: m.points.length }, 'read plan');

@@ -33,6 +33,8 @@ export interface ModbusSourceDeps {
   };
   readonly channel: ModbusChannel;
   readonly now: () => number;
+  /** Waits before the one retry of a busy answer (the runtime's clock; a plain timer by default). */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Called once per request with its outcome and latency (comm stats live in the runtime). */
   readonly onRequest?: (outcome: RequestOutcome, latencyMs: number, err?: LinegateError) => void;
 }
@@ -136,7 +138,7 @@ export class ModbusSource implements PolledSource {
     } catch (err) {
       const code = isLinegateError(err, 'LG_MODBUS_EXCEPTION') ? Number(err.context.exceptionCode) : 0;
       if (!BUSY_EXCEPTIONS.has(code)) throw err;
-      await new Promise((r) => setTimeout(r, BUSY_RETRY_MS));
+      await (this.deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(BUSY_RETRY_MS);
       return ask();
     }
   }
