@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from './paths.js';
-import { ProfileSchema } from './profile-schema.js';
+import { AnyProfileSchema } from './profile-schema.js';
 import { ConfigSchema } from './schema.js';
 
 /** The JSON Schemas editors use for autocompletion (yaml-language-server: `# yaml-language-server: $schema=…`). */
@@ -13,7 +13,7 @@ export function jsonSchemas(): Record<string, unknown> {
   });
   return {
     'linegate.schema.json': doc('linegate site config', ConfigSchema),
-    'profile.schema.json': doc('linegate machine profile', ProfileSchema),
+    'profile.schema.json': doc('linegate machine profile', AnyProfileSchema),
   };
 }
 

@@ -113,6 +113,53 @@ function discriminated(
   return { member: idx >= 0 ? (anyOf[idx] ?? null) : null, choices: tags };
 }
 
+/** The `const` tags a schema allows at `path` (through objects and unions of objects). */
+function constsAt(schema: TSchema, path: readonly string[]): unknown[] {
+  const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (anyOf) return anyOf.flatMap((m) => constsAt(m, path));
+  if (path.length === 0) {
+    const c = (schema as { const?: unknown }).const;
+    return c === undefined ? [] : [c];
+  }
+  const [head, ...rest] = path;
+  const next = (schema as { properties?: Record<string, TSchema> }).properties?.[head as string];
+  return next ? constsAt(next, rest) : [];
+}
+
+/**
+ * A union of objects marked `x-discriminator: [key, …]` (a path to a tag inside the object, such
+ * as a machine's `connection.type`): the member the tag names is checked alone, so errors speak of
+ * the form the user meant instead of "does not match any allowed form".
+ */
+function nestedDiscriminated(
+  schema: TSchema,
+  value: unknown,
+  path: readonly PathSegment[],
+  file: string,
+  locate: Locate,
+): ConfigIssue[] | null {
+  const tagPath = (schema as { 'x-discriminator'?: string[] })['x-discriminator'];
+  const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!tagPath || !anyOf || typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  let parent: unknown = value;
+  for (const k of tagPath.slice(0, -1)) parent = (parent as Record<string, unknown> | undefined)?.[k];
+  const parentPath = [...path, ...tagPath.slice(0, -1)];
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent))
+    return [
+      issueAt(
+        file,
+        locate,
+        parentPath,
+        parent === undefined ? 'is required' : 'must be a mapping (key: value)',
+      ),
+    ];
+  const tag = (parent as Record<string, unknown>)[tagPath[tagPath.length - 1] as string];
+  const member = anyOf.find((m) => constsAt(m, tagPath).includes(tag));
+  if (member) return schemaIssues(member, value, file, locate, path);
+  const choices = anyOf.flatMap((m) => constsAt(m, tagPath));
+  return [issueAt(file, locate, [...path, ...tagPath], `must be one of ${choices.join(', ')}`)];
+}
+
 /** Validates `value` against `schema` and turns every error into a ConfigIssue with a line. */
 export function schemaIssues(
   schema: TSchema,
@@ -158,6 +205,11 @@ export function schemaIssues(
         at(path, `must list at least ${String(e.schema.minItems)} item(s)`);
         break;
       case ValueErrorType.Union: {
+        const nested = nestedDiscriminated(e.schema, e.value, path, file, locate);
+        if (nested) {
+          out.push(...nested);
+          break;
+        }
         const choices = literalChoices(e.schema);
         if (choices) {
           const d = (e.schema as { description?: string }).description;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './issues.js';
 import { loadConfigText } from './load.js';
+import type { MachineConfig } from './types.js';
 
 const PROFILES = [new URL('../tests/config-errors/_profiles', import.meta.url).pathname];
 
@@ -30,7 +31,7 @@ describe('loadConfig normalisation', () => {
       'x.yaml',
       { profileDirs: PROFILES, env: {} },
     );
-    const m = cfg.machines[0];
+    const m = cfg.machines[0] as MachineConfig | undefined;
     expect(m?.connection).toEqual({ type: 'rtu', bus: 'rs485-1', unitId: 7, timeoutMs: 300 });
     expect(m?.limits.maxRegistersPerRead).toBe(20);
     expect(m?.points.map((p) => [p.name, p.address, p.order, p.scale, p.unit])).toEqual([

@@ -1,11 +1,13 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
-import { normaliseMachine } from './machine.js';
+import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
+import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
 import { deepFreeze, pointIssues } from './points.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
-import { type ConfigInput, ConfigSchema } from './schema.js';
-import { type BusConfig, DEFAULTS, type LinegateConfig, type Profile } from './types.js';
+import { type ConfigInput, ConfigSchema, isMqttMachine } from './schema.js';
+import { normaliseSinks, normaliseStore } from './sinks.js';
+import { type AnyProfile, type BusConfig, DEFAULTS, type LinegateConfig } from './types.js';
 import { parseYaml, readYaml, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions {
@@ -59,12 +61,20 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     buses,
     machines: input.machines
       .filter((m) => m.enabled !== false)
-      .map((m) => normaliseMachine(m, m.profile ? (profiles.get(m.profile) ?? null) : null, buses)),
+      .map((m) => {
+        const profile = m.profile ? (profiles.get(m.profile) ?? null) : null;
+        return isMqttMachine(m)
+          ? normaliseMqttMachine(m, profile?.protocol === 'mqtt' ? profile : null, input.site.id)
+          : normaliseMachine(m, profile?.protocol === 'mqtt' ? null : profile, buses);
+      }),
+    mqtt: normaliseMqtt(input.mqtt, baseDir),
     http: { host: input.http?.host ?? DEFAULTS.httpHost, port: input.http?.port ?? DEFAULTS.httpPort },
     dataDir: resolve(
       baseDir,
       input.dataDir ?? (opts.env ?? process.env).LINEGATE_DATA_DIR ?? DEFAULTS.dataDir,
     ),
+    store: normaliseStore(input.store),
+    sinks: normaliseSinks(input.sinks),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
   };
   return deepFreeze(config);
@@ -93,23 +103,37 @@ function duplicateIds(
 /** What one schema cannot say: references between parts, unique ids, profile overrides. */
 function crossChecks(
   input: ConfigInput,
-  profiles: Map<string, Profile>,
+  profiles: Map<string, AnyProfile>,
   file: string,
   locate: Locate,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [
+    ...mqttSectionIssues(input.mqtt, file, locate),
     ...duplicateIds(input.lines, 'line', 'lines', file, locate),
     ...duplicateIds(input.buses ?? [], 'bus', 'buses', file, locate),
     ...duplicateIds(input.machines, 'machine', 'machines', file, locate),
+    ...duplicateIds(input.sinks ?? [], 'sink', 'sinks', file, locate),
   ];
   const lines = new Set(input.lines.map((l) => l.id));
   const buses = new Set((input.buses ?? []).map((b) => b.id));
   const busUnits = new Map<string, number>();
+  const mqttTopics: { id: string; topic: string; source: string; index: number }[] = [];
   const tcpUnits = new Map<string, number>();
   input.machines.forEach((m, i) => {
     const at = (path: (string | number)[], msg: string) =>
       out.push(issueAt(file, locate, ['machines', i, ...path], msg));
     if (!lines.has(m.line)) at(['line'], `unknown line "${m.line}" (lines: ${[...lines].join(', ')})`);
+    if (isMqttMachine(m)) {
+      out.push(...mqttMachineIssues(m, i, input.mqtt, profiles, file, locate));
+      if (m.enabled !== false)
+        mqttTopics.push({
+          id: m.id,
+          topic: fillTopic(m.connection.topic, { site: input.site.id, line: m.line, machine: m.id }),
+          source: m.connection.source,
+          index: i,
+        });
+      return;
+    }
     const c = m.connection;
     const unitKey =
       c.type === 'rtu' ? `${c.bus}/${c.unitId}` : `${c.host}:${c.port ?? DEFAULTS.tcpPort}/${c.unitId ?? 1}`;
@@ -138,6 +162,10 @@ function crossChecks(
       at(['profile'], `unknown profile "${m.profile}" (known: ${[...profiles.keys()].sort().join(', ')})`);
       return;
     }
+    if (profile.protocol === 'mqtt') {
+      at(['profile'], `profile ${profile.id} is an MQTT profile; use connection type mqtt for it`);
+      return;
+    }
     const names = new Set(profile.points.map((p) => p.name));
     for (const name of Object.keys(m.overrides ?? {})) {
       if (!names.has(name)) at(['overrides', name], `profile ${profile.id} has no point "${name}"`);
@@ -147,5 +175,6 @@ function crossChecks(
         at(['points', j, 'name'], `"${p.name}" is in profile ${profile.id}; use overrides`);
     }
   });
+  out.push(...topicClashes(mqttTopics, file, locate));
   return out;
 }

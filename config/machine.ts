@@ -1,16 +1,60 @@
 import type { Static } from '@sinclair/typebox';
 import type { PointDef } from '../gateway/core/points.js';
+import { normaliseMqttPoint, normalisePayload } from './mqtt-points.js';
+import type { MqttMachineInput } from './mqtt-schema.js';
 import { canonicalOrder, normalisePoint } from './points.js';
-import type { MachineInput } from './schema.js';
+import type { ModbusMachineInput } from './schema.js';
 import {
   type BusConfig,
   type ConnectionConfig,
   DEFAULTS,
   type MachineConfig,
+  MQTT_DEFAULTS,
+  type MqttMachineConfig,
+  type MqttProfile,
   type Profile,
 } from './types.js';
 
-type Machine = Static<typeof MachineInput>;
+type Machine = Static<typeof ModbusMachineInput>;
+
+/** `{site}`, `{line}` and `{machine}` in an MQTT machine's topic, filled in. */
+export function fillTopic(template: string, vars: { site: string; line: string; machine: string }): string {
+  return template.replace(/\{(site|line|machine)\}/g, (_m, k: 'site' | 'line' | 'machine') => vars[k]);
+}
+
+/** An MQTT machine: the profile's points with the machine's overrides, the topic filled in. */
+export function normaliseMqttMachine(
+  m: MqttMachineInput,
+  profile: MqttProfile | null,
+  site: string,
+): MqttMachineConfig {
+  const fromProfile = (profile?.points ?? []).flatMap((p) => {
+    const o = m.overrides?.[p.name];
+    if (o?.enabled === false) return [];
+    if (!o) return [p];
+    const { enabled: _enabled, ...rest } = o;
+    return [{ ...p, ...rest }];
+  });
+  const payload = m.payload ? normalisePayload(m.payload) : (profile?.payload ?? normalisePayload(undefined));
+  return {
+    protocol: 'mqtt',
+    id: m.id,
+    name: m.name,
+    kind: m.kind ?? profile?.kind ?? 'other',
+    line: m.line,
+    profile: profile?.id ?? null,
+    connection: {
+      type: 'mqtt',
+      source: m.connection.source,
+      topic: fillTopic(m.connection.topic, { site, line: m.line, machine: m.id }),
+      offlineAfterMs: m.connection.offlineAfterMs ?? MQTT_DEFAULTS.offlineAfterMs,
+    },
+    payload,
+    points: [...fromProfile, ...(m.points ?? []).map(normaliseMqttPoint)],
+    faultCodes: profile?.faultCodes ?? {},
+    stateCodes: profile?.stateCodes ?? {},
+  };
+}
 
 /** Applies the profile, the machine's overrides and every default. Input is already checked. */
 export function normaliseMachine(

@@ -117,3 +117,69 @@ export const ModbusQuirks = T.Object(
 );
 
 export const CodeTable = T.Record(T.String({ pattern: '^[0-9]+$' }), LocalText);
+
+/** MQTT points: a value taken from a JSON payload by its path (`temp`, `data.temp`, `vals[2]`). */
+export const JsonPath = T.String({
+  pattern: '^[A-Za-z0-9_-]{1,64}(\\[[0-9]{1,4}\\])*(\\.[A-Za-z0-9_-]{1,64}(\\[[0-9]{1,4}\\])*){0,7}$',
+  description: 'a JSON path such as temp, data.temp or values[2] (at most 8 levels)',
+});
+
+export const MqttValueType = T.Union([T.Literal('number'), T.Literal('boolean'), T.Literal('string')], {
+  description: 'number, boolean or string',
+});
+
+const mqttPointFields = {
+  name: pointFields.name,
+  label: T.Optional(LocalText),
+  path: JsonPath,
+  type: MqttValueType,
+  scale: T.Optional(T.Number({ description: 'value = raw × scale + offset' })),
+  offset: T.Optional(T.Number()),
+  unit: T.Optional(T.String({ maxLength: 16 })),
+  role: T.Optional(PointRole),
+  counterBits: T.Optional(T.Union([T.Literal(16), T.Literal(32), T.Literal(64)])),
+  source: T.Optional(T.String({ description: 'where this field is documented (firmware, manual)' })),
+};
+
+export const MqttPointInput = T.Object(mqttPointFields, { additionalProperties: false });
+export type MqttPointInput = Static<typeof MqttPointInput>;
+
+export const MqttPointOverride = T.Object(
+  {
+    path: T.Optional(JsonPath),
+    type: T.Optional(MqttValueType),
+    scale: T.Optional(T.Number()),
+    offset: T.Optional(T.Number()),
+    unit: T.Optional(mqttPointFields.unit),
+    role: T.Optional(PointRole),
+    counterBits: T.Optional(mqttPointFields.counterBits),
+    label: T.Optional(LocalText),
+    enabled: T.Optional(T.Boolean({ description: 'false removes the point from this machine' })),
+  },
+  { additionalProperties: false },
+);
+
+/** How a JSON payload carries its timestamp; without it the receive time is used. */
+export const PayloadFormat = T.Object(
+  {
+    timestamp: T.Optional(
+      T.Object(
+        {
+          path: JsonPath,
+          format: T.Union(
+            [
+              T.Literal('unix_s'),
+              T.Literal('unix_ms'),
+              T.Literal('unix_us'),
+              T.Literal('unix_ns'),
+              T.Literal('rfc3339'),
+            ],
+            { description: 'unix_s, unix_ms, unix_us, unix_ns (numbers) or rfc3339 (text)' },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

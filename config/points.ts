@@ -2,7 +2,7 @@ import { type ByteOrder, type PointDef, pointWidth } from '../gateway/core/point
 import { type ConfigIssue, issueAt, type Locate, type PathSegment } from './issues.js';
 import { BYTE_ORDER_ALIASES, type PointInput } from './point-schema.js';
 
-const COUNTER_ROLES = new Set([
+export const COUNTER_ROLES: ReadonlySet<string> = new Set([
   'good_counter',
   'reject_counter',
   'total_counter',

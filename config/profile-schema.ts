@@ -1,5 +1,13 @@
 import { type Static, Type as T } from '@sinclair/typebox';
-import { CodeTable, Id, LocalText, ModbusQuirks, PointInput } from './point-schema.js';
+import {
+  CodeTable,
+  Id,
+  LocalText,
+  ModbusQuirks,
+  MqttPointInput,
+  PayloadFormat,
+  PointInput,
+} from './point-schema.js';
 
 export const MACHINE_KINDS = [
   'dryer',
@@ -19,6 +27,7 @@ export const MachineKind = T.Union(MACHINE_KINDS.map((k) => T.Literal(k)));
 export const ProfileSchema = T.Object(
   {
     id: Id,
+    protocol: T.Optional(T.Literal('modbus', { description: 'modbus (the default) or mqtt' })),
     kind: MachineKind,
     name: LocalText,
     vendor: T.Optional(T.String()),
@@ -45,3 +54,28 @@ export const ProfileSchema = T.Object(
   { additionalProperties: false },
 );
 export type ProfileInput = Static<typeof ProfileSchema>;
+
+/** A profile of an MQTT device (`protocol: mqtt`): JSON paths instead of registers. */
+export const MqttProfileSchema = T.Object(
+  {
+    id: Id,
+    protocol: T.Literal('mqtt'),
+    kind: MachineKind,
+    name: LocalText,
+    vendor: T.Optional(T.String()),
+    model: T.Optional(T.String()),
+    manual: T.Optional(
+      T.String({ description: 'the firmware or vendor document the payload was taken from' }),
+    ),
+    notes: T.Optional(T.String()),
+    payload: T.Optional(PayloadFormat),
+    points: T.Array(MqttPointInput, { minItems: 1 }),
+    faultCodes: T.Optional(CodeTable),
+    stateCodes: T.Optional(CodeTable),
+  },
+  { additionalProperties: false },
+);
+export type MqttProfileInput = Static<typeof MqttProfileSchema>;
+
+/** Both profile forms, for the exported JSON Schema (the loader picks one by `protocol`). */
+export const AnyProfileSchema = T.Union([ProfileSchema, MqttProfileSchema]);

@@ -1,6 +1,8 @@
 import { type Static, Type as T } from '@sinclair/typebox';
+import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
 import { MachineKind } from './profile-schema.js';
+import { SinkInput, StoreSection } from './sinks-schema.js';
 
 /** The site config file (plant.yaml). Exported as JSON Schema to config/linegate.schema.json. */
 
@@ -44,7 +46,7 @@ export const SerialBus = T.Object(
   { additionalProperties: false },
 );
 
-export const MachineInput = T.Object(
+export const ModbusMachineInput = T.Object(
   {
     id: Id,
     name: T.String({ minLength: 1 }),
@@ -60,6 +62,21 @@ export const MachineInput = T.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * A machine is read over Modbus (tcp, rtu) or listened to over MQTT; `connection.type` says which,
+ * and config/issues.ts reports the errors of that form only (the `x-discriminator` below).
+ */
+export const MachineInput = T.Union([ModbusMachineInput, MqttMachineInput], {
+  'x-discriminator': ['connection', 'type'],
+});
+
+export type ModbusMachineInput = Static<typeof ModbusMachineInput>;
+export type MachineInput = Static<typeof MachineInput>;
+
+export function isMqttMachine(m: MachineInput): m is MqttMachineInput {
+  return m.connection.type === 'mqtt';
+}
 
 export const ConfigSchema = T.Object(
   {
@@ -81,6 +98,9 @@ export const ConfigSchema = T.Object(
     ),
     buses: T.Optional(T.Array(SerialBus)),
     machines: T.Array(MachineInput),
+    mqtt: T.Optional(MqttSection),
+    store: T.Optional(StoreSection),
+    sinks: T.Optional(T.Array(SinkInput)),
     profilesDirs: T.Optional(
       T.Array(T.String(), { description: 'extra folders of profiles, after devices/' }),
     ),

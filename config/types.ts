@@ -1,4 +1,4 @@
-import type { LocalText, PointDef } from '../gateway/core/points.js';
+import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
@@ -47,6 +47,7 @@ export interface BusConfig {
 export type CodeTable = Readonly<Record<string, LocalText>>;
 
 export interface Profile {
+  readonly protocol?: 'modbus';
   readonly id: string;
   readonly kind: MachineKind;
   readonly name: LocalText;
@@ -60,7 +61,9 @@ export interface Profile {
   readonly limits: Partial<ModbusLimits>;
 }
 
+/** A Modbus machine (`protocol` is absent or 'modbus'). */
 export interface MachineConfig {
+  readonly protocol?: 'modbus';
   readonly id: string;
   readonly name: string;
   readonly kind: MachineKind;
@@ -75,17 +78,191 @@ export interface MachineConfig {
   readonly stateCodes: CodeTable;
 }
 
+export interface StoreConfig {
+  readonly rawRetentionMs: number;
+  readonly maxBytes: number;
+  readonly flushIntervalMs: number;
+}
+
+interface SinkCommonConfig {
+  readonly id: string;
+  readonly batchSize: number;
+  readonly timeoutMs: number;
+  readonly gzip: boolean;
+  readonly from: 'now' | 'start';
+}
+
+export interface InfluxV1SinkConfig extends SinkCommonConfig {
+  readonly type: 'influxdb-v1';
+  readonly url: string;
+  readonly database: string;
+  readonly retentionPolicy?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface InfluxV2SinkConfig extends SinkCommonConfig {
+  readonly type: 'influxdb-v2';
+  readonly url: string;
+  readonly org?: string;
+  readonly bucket: string;
+  readonly token?: string;
+}
+
+export type SinkConfig = InfluxV1SinkConfig | InfluxV2SinkConfig;
+
 export interface LinegateConfig {
   readonly file: string;
   readonly site: { readonly id: string; readonly name: string; readonly timezone: string };
   readonly lines: readonly { readonly id: string; readonly name: string; readonly label?: LocalText }[];
   readonly buses: readonly BusConfig[];
-  /** Enabled machines only. */
-  readonly machines: readonly MachineConfig[];
+  /** Enabled machines only: Modbus machines, and MQTT machines (`protocol: 'mqtt'`). */
+  readonly machines: readonly AnyMachineConfig[];
+  /** The embedded broker and the external brokers (always filled in by the loader). */
+  readonly mqtt?: MqttConfig;
   readonly http: { readonly host: string; readonly port: number };
   readonly dataDir: string;
+  readonly store: StoreConfig;
+  /** Enabled sinks only. */
+  readonly sinks: readonly SinkConfig[];
   readonly log: { readonly level: string };
 }
+
+/** Where a payload carries its own timestamp; null = the receive time is used. */
+export interface PayloadConfig {
+  readonly timestamp: { readonly path: string; readonly format: TimestampFormat } | null;
+}
+
+export interface MqttProfile {
+  readonly protocol: 'mqtt';
+  readonly id: string;
+  readonly kind: MachineKind;
+  readonly name: LocalText;
+  readonly vendor?: string;
+  readonly model?: string;
+  readonly manual?: string;
+  readonly file: string;
+  readonly points: readonly MqttPointDef[];
+  readonly payload: PayloadConfig;
+  readonly faultCodes: CodeTable;
+  readonly stateCodes: CodeTable;
+}
+
+export type AnyProfile = Profile | MqttProfile;
+
+export interface MqttMachineConfig {
+  readonly protocol: 'mqtt';
+  readonly id: string;
+  readonly name: string;
+  readonly kind: MachineKind;
+  readonly line: string;
+  readonly profile: string | null;
+  readonly connection: {
+    readonly type: 'mqtt';
+    /** 'broker' (the embedded broker) or the id of an external broker in mqtt.clients. */
+    readonly source: string;
+    /** The topic with {site}, {line} and {machine} filled in. */
+    readonly topic: string;
+    readonly offlineAfterMs: number;
+  };
+  readonly payload: PayloadConfig;
+  readonly points: readonly MqttPointDef[];
+  readonly faultCodes: CodeTable;
+  readonly stateCodes: CodeTable;
+}
+
+export type AnyMachineConfig = MachineConfig | MqttMachineConfig;
+
+export function isMqttMachineConfig(m: AnyMachineConfig): m is MqttMachineConfig {
+  return m.protocol === 'mqtt';
+}
+
+export interface BrokerUserConfig {
+  readonly username: string;
+  /** `scrypt$N$r$p$salt$hash`, base64 salt and hash (gateway/sources/mqtt/password.ts). */
+  readonly passwordHash: string;
+  readonly publish: readonly string[];
+  readonly subscribe: readonly string[];
+}
+
+export interface BrokerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly websocketPort: number | null;
+  readonly users: readonly BrokerUserConfig[];
+  readonly limits: {
+    readonly maxPacketBytes: number;
+    readonly maxConnections: number;
+    readonly connectTimeoutMs: number;
+    readonly maxClientIdLength: number;
+    readonly queueLimit: number;
+    readonly concurrency: number;
+  };
+}
+
+export interface MqttClientConfig {
+  readonly id: string;
+  readonly url: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  readonly clientId: string;
+  readonly clean: boolean;
+  readonly qos: 0 | 1;
+  readonly protocolVersion: 4 | 5;
+  readonly sessionExpirySeconds: number;
+  readonly keepaliveSeconds: number;
+  readonly connectTimeoutMs: number;
+  /** Absolute paths of PEM files; null = no TLS options (mqtts:// still verifies with the system CAs). */
+  readonly tls: {
+    readonly ca: string | null;
+    readonly cert: string | null;
+    readonly key: string | null;
+    readonly servername: string | null;
+  } | null;
+  readonly reconnect: { readonly baseMs: number; readonly maxMs: number };
+}
+
+export interface PayloadLimits {
+  readonly maxPayloadBytes: number;
+  readonly maxDepth: number;
+  readonly maxKeys: number;
+  readonly futureToleranceMs: number;
+  readonly maxAgeMs: number;
+  readonly logIntervalMs: number;
+}
+
+export interface MqttConfig {
+  /** null when there is no `mqtt.broker` or it is disabled. */
+  readonly broker: BrokerConfig | null;
+  readonly clients: readonly MqttClientConfig[];
+  readonly payload: PayloadLimits;
+}
+
+export const MQTT_DEFAULTS = {
+  brokerHost: '127.0.0.1',
+  brokerPort: 1883,
+  maxPacketBytes: 65536,
+  maxConnections: 100,
+  connectTimeoutMs: 10000,
+  maxClientIdLength: 64,
+  queueLimit: 42,
+  concurrency: 100,
+  clean: false,
+  qos: 1,
+  protocolVersion: 5,
+  sessionExpirySeconds: 604800,
+  keepaliveSeconds: 30,
+  clientConnectTimeoutMs: 10000,
+  reconnectBaseMs: 1000,
+  reconnectMaxMs: 60000,
+  maxPayloadBytes: 16384,
+  maxDepth: 8,
+  maxKeys: 1000,
+  futureToleranceMs: 300000,
+  maxAgeMs: 604800000,
+  logIntervalMs: 10000,
+  offlineAfterMs: 60000,
+} as const;
 
 export const DEFAULTS = {
   pollIntervalMs: 1000,

@@ -14,6 +14,8 @@ Usage:
   linegate check-config plant.yaml          check a config (and its profiles) and exit
   linegate simulate [--plan FILE]           run simulated machines (Modbus TCP/RTU) standalone
   linegate demo [--port N]                  simulated workshop + gateway (what \`npm start\` runs)
+  linegate mqtt-passwd [--help]             read a password on stdin, print its scrypt hash for
+                                            mqtt.broker.users[].passwordHash
   linegate --help | --version
 
 Options:
@@ -94,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
   if (first === 'simulate') {
     const { runSimulateCommand } = await import('../simulators/cli.js');
     return runSimulateCommand(rest);
+  }
+  if (first === 'mqtt-passwd') {
+    const { runMqttPasswd } = await import('./cli/mqtt-passwd.js');
+    return runMqttPasswd(rest);
   }
   if (first === 'demo') {
     const { runDemo } = await import('./demo.js');

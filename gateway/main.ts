@@ -1,15 +1,18 @@
 import type { Logger } from 'pino';
 import { packageVersion } from '../config/paths.js';
-import type { LinegateConfig } from '../config/types.js';
+import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
+import type { Sample } from './core/sample.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
+import { startPersistence } from './runtime/persistence.js';
 import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
 import { linkFactory } from './sources/modbus/links.js';
 import { ModbusSource } from './sources/modbus/source.js';
+import { type RunningMqtt, startMqtt } from './sources/mqtt/index.js';
 
 /** The only file that knows every concrete part: config → links, sources, supervisor, API. */
 
@@ -31,6 +34,7 @@ export function buildAcquisition(
   const schedulers = new Map<string, LinkScheduler>();
   const sources: SupervisedSource[] = [];
   for (const m of config.machines) {
+    if (isMqttMachineConfig(m)) continue; // listened to by sources/mqtt, not polled
     const factory = linkFactory(m.connection);
     const key = factory.key(m.connection);
     let scheduler = schedulers.get(key);
@@ -67,21 +71,36 @@ export function buildAcquisition(
   return { supervisor: new Supervisor(sources, all, log), schedulers: all };
 }
 
-export async function startGateway(config: LinegateConfig, log: Logger): Promise<RunningGateway> {
+export interface GatewayDeps {
+  /** Durable write for acknowledged MQTT messages; default: the local store's persist. */
+  readonly persist?: (samples: readonly Sample[]) => void;
+}
+
+export async function startGateway(
+  config: LinegateConfig,
+  log: Logger,
+  deps: GatewayDeps = {},
+): Promise<RunningGateway> {
   const { supervisor, schedulers } = buildAcquisition(config, log);
+  const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
+  const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
+  let mqtt: RunningMqtt | null = null;
   const view: GatewayView = {
     config,
     machineState: (id) => supervisor.live.get(id),
-    commStats: (id) => supervisor.stats(id)?.snapshot(),
+    commStats: (id) => supervisor.stats(id)?.snapshot() ?? mqtt?.machineStats(id),
     links: () => schedulers.map((s) => s.status),
     startedAt: supervisor.startedAt,
     version: VERSION,
+    storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
+    history: (q) => persistence.store.history(q),
   };
   const api = buildApi(view, log);
   let url: string;
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
+    await persistence.stop();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
       `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
@@ -92,13 +111,33 @@ export async function startGateway(config: LinegateConfig, log: Logger): Promise
     );
   }
   supervisor.start();
+  const hasMqtt = Boolean(
+    config.mqtt?.broker || config.mqtt?.clients.length || config.machines.some(isMqttMachineConfig),
+  );
+  if (hasMqtt) {
+    try {
+      mqtt = await startMqtt(config, {
+        log,
+        persist: deps.persist ?? persistence.persist,
+        emit: (samples) => supervisor.bus.emit('samples', samples),
+        status: (e) => supervisor.bus.emit('machine-status', e),
+      });
+    } catch (err) {
+      await api.close();
+      await supervisor.stop();
+      await persistence.stop();
+      throw err;
+    }
+  }
   log.info({ url, site: config.site.id, machines: config.machines.length }, 'linegate started');
   return {
     supervisor,
     url,
     async stop() {
       await api.close();
+      await mqtt?.stop();
       await supervisor.stop();
+      await persistence.stop();
     },
   };
 }

@@ -50,12 +50,31 @@ const MachineEntry = T.Object(
   { additionalProperties: false },
 );
 
+/** A device that publishes JSON over MQTT to a broker (simulators/mqtt-device.ts). */
+const MqttDeviceEntry = T.Object(
+  {
+    id: T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }),
+    url: T.String({ pattern: '^mqtts?://' }),
+    username: T.String({ minLength: 1 }),
+    password: T.String({ minLength: 1 }),
+    topic: T.String({ minLength: 1 }),
+    intervalMs: T.Optional(T.Integer({ minimum: 50, maximum: 600000 })),
+    seed: T.Optional(T.Integer()),
+    badEvery: T.Optional(
+      T.Integer({ minimum: 0, description: 'every n-th message is a scripted bad payload' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type MqttDevicePlan = Static<typeof MqttDeviceEntry>;
+
 const PlanFile = T.Object(
   {
     profileDirs: T.Optional(T.Array(T.String(), { description: 'relative to the plan file' })),
     tickMs: T.Optional(T.Integer({ minimum: 10, maximum: 60000 })),
     behaviour: T.Optional(Behaviour),
     machines: T.Array(MachineEntry, { minItems: 1 }),
+    mqttDevices: T.Optional(T.Array(MqttDeviceEntry)),
   },
   { additionalProperties: false },
 );
@@ -70,6 +89,7 @@ export interface PlantPlan {
   /** Defaults for every machine; a machine's own `behaviour` wins. */
   readonly behaviour: BehaviourOptions;
   readonly machines: readonly MachinePlan[];
+  readonly mqttDevices: readonly MqttDevicePlan[];
 }
 
 /** Parse and check a plan document; `file` names the place in error messages. */
@@ -98,6 +118,7 @@ export function parsePlan(doc: unknown, file: string): PlantPlan {
     tickMs: doc.tickMs ?? 200,
     behaviour: { ...QUIET, ...doc.behaviour },
     machines,
+    mqttDevices: doc.mqttDevices ?? [],
   };
 }
 

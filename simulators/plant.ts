@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { type BehaviourOptions, createMachine, type MachineModel } from './machines/index.js';
+import { type MqttDevice, startMqttDevice } from './mqtt-device.js';
 import { endpointKey, loadPlan, type MachinePlan, type PlantPlan } from './plan.js';
 import { RegisterImage } from './register-image.js';
 import { SimRtuServer } from './server-rtu.js';
@@ -122,6 +123,18 @@ export async function startPlant(options: PlantOptions): Promise<PlantHandle> {
     throw err;
   }
 
+  // MQTT devices connect to their broker and keep retrying until it is up (the gateway's
+  // embedded broker starts after the plant in the demo).
+  const mqttDevices: MqttDevice[] = plan.mqttDevices.map((d, i) =>
+    startMqttDevice({
+      ...d,
+      intervalMs: d.intervalMs ?? 1000,
+      seed: d.seed ?? 1000 + i,
+      badEvery: d.badEvery ?? 0,
+      logger,
+    }),
+  );
+
   const machines = new Map<string, SimMachine>();
   for (const b of built) {
     const { server } = b.endpoint;
@@ -176,7 +189,10 @@ export async function startPlant(options: PlantOptions): Promise<PlantHandle> {
     stop(): Promise<void> {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);
-        await Promise.allSettled([...endpoints.values()].map((e) => e.server.stop()));
+        await Promise.allSettled([
+          ...[...endpoints.values()].map((e) => e.server.stop()),
+          ...mqttDevices.map((d) => d.stop()),
+        ]);
         logger.info({ machines: machines.size }, 'simulated plant stopped');
       })();
       return stopping;

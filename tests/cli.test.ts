@@ -92,12 +92,12 @@ describe('linegate demo (what npm start runs)', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(health?.status, out).toBe('ok');
-    expect(health?.machines.total).toBe(8);
+    expect(health?.machines.total).toBe(9);
     const machines = (await (await fetch(`http://127.0.0.1:${port}/api/machines`)).json()) as {
       id: string;
       online: boolean;
       points: { value: unknown; quality: string; unit: string | null }[];
-      comm: { requests: number; latencyP95Ms: number | null };
+      comm: { requests?: number; messages?: number; latencyP95Ms?: number | null };
     }[];
     expect(machines.map((m) => m.id).sort()).toEqual(
       [
@@ -107,13 +107,14 @@ describe('linegate demo (what npm start runs)', () => {
         'fryer-1',
         'meter-1',
         'packer-1',
+        'packer-2',
         'roaster-1',
         'sealer-1',
       ].sort(),
     );
     for (const m of machines) {
       expect(m.online, m.id).toBe(true);
-      expect(m.comm.requests, m.id).toBeGreaterThan(0);
+      expect(m.comm.requests ?? m.comm.messages, m.id).toBeGreaterThan(0);
       expect(m.points.filter((p) => p.quality === 'good').length, m.id).toBeGreaterThan(0);
     }
     // Structured logs: every stdout line is JSON.

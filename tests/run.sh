@@ -13,6 +13,10 @@ APT_PACKAGES=(
   python3-pymodbus
   python3-serial-asyncio
   socat
+  mosquitto
+  mosquitto-clients
+  influxdb
+  victoria-metrics
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,6 +1,19 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { StoreStats } from '../store/index.js';
 import { type GatewayView, machineView } from './view.js';
+
+function storeHealth(s: StoreStats) {
+  return {
+    path: s.path,
+    usedBytes: s.usedBytes,
+    maxBytes: s.maxBytes,
+    rawRows: s.rawRows,
+    shed: s.shed,
+    droppedMemory: s.droppedMemory,
+    sinks: s.sinks,
+  };
+}
 
 /**
  * The HTTP API. Routes read through the GatewayView only. Unknown machine → 404 with a code.
@@ -24,14 +37,48 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
     const online = states.filter((s) => s === true).length;
     const offline = states.filter((s) => s === false).length;
     const links = view.links();
+    const storage = view.storage?.();
+    const sinksOk = (storage?.sinks ?? []).every((s) => s.state === 'idle' || s.state === 'sending');
     return {
-      status: offline === 0 && links.every((l) => l.open) ? 'ok' : 'degraded',
+      status: offline === 0 && links.every((l) => l.open) && sinksOk ? 'ok' : 'degraded',
       version: view.version,
       uptimeS: Math.round((Date.now() - view.startedAt) / 1000),
       site: view.config.site.id,
       machines: { total: states.length, online, offline, unknown: states.length - online - offline },
       offline: view.config.machines.filter((m) => view.machineState(m.id)?.online === false).map((m) => m.id),
       links,
+      ...(storage ? { store: storeHealth(storage.store), sinks: storage.sinks } : {}),
+    };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/history', async (req, reply) => {
+    const q = req.query;
+    const now = Date.now();
+    const from = q.from === undefined ? now - 3_600_000 : Date.parse(q.from) || Number(q.from);
+    const to = q.to === undefined ? now : Date.parse(q.to) || Number(q.to);
+    const maxPoints = q.maxPoints === undefined ? 1000 : Number(q.maxPoints);
+    if (
+      !q.machine ||
+      !q.point ||
+      !Number.isFinite(from) ||
+      !Number.isFinite(to) ||
+      to < from ||
+      !(maxPoints >= 1)
+    ) {
+      return reply.code(400).send({
+        code: 'LG_BAD_REQUEST',
+        message: 'need machine, point, and from <= to (ISO time or epoch ms); maxPoints >= 1',
+      });
+    }
+    if (!view.config.machines.some((m) => m.id === q.machine))
+      return reply.code(404).send({ code: 'LG_NOT_FOUND', message: `no machine "${q.machine}"` });
+    if (!view.history) return reply.code(503).send({ code: 'LG_NOT_FOUND', message: 'no local store' });
+    return {
+      machine: q.machine,
+      point: q.point,
+      from,
+      to,
+      ...view.history({ machine: q.machine, point: q.point, from, to, maxPoints }),
     };
   });
   return app;

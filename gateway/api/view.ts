@@ -1,18 +1,47 @@
-import type { LinegateConfig, MachineConfig } from '../../config/types.js';
-import type { CommStats } from '../core/source.js';
+import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
+import type { CommStats, MessageStats } from '../core/source.js';
 import type { MachineState } from '../runtime/live-state.js';
+import type { SinkStatus } from '../runtime/running-sink.js';
+import type { Store, StoreStats } from '../store/index.js';
 
 /** Read-only handle the API gets: no sources, no sinks, only what it may show. */
 export interface GatewayView {
   readonly config: LinegateConfig;
   machineState(id: string): Readonly<MachineState> | undefined;
-  commStats(id: string): CommStats | undefined;
+  /** Request counters of a polled machine, message counters of an MQTT machine. */
+  commStats(id: string): CommStats | MessageStats | undefined;
   links(): readonly { id: string; open: boolean; lastError: string | null; reconnectAttempts: number }[];
   readonly startedAt: number;
   readonly version: string;
+  /** The local store and each sink's backlog (optional: absent in tests without a store). */
+  storage?(): { store: StoreStats; sinks: readonly SinkStatus[] };
+  history?(q: {
+    machine: string;
+    point: string;
+    from: number;
+    to: number;
+    maxPoints?: number;
+  }): HistoryResult;
 }
 
-export function machineView(view: GatewayView, m: MachineConfig) {
+export type HistoryResult = ReturnType<Store['history']>;
+
+/** How each kind of connection is shown. Register, don't branch. */
+const CONNECTION_VIEWS: {
+  [K in AnyMachineConfig['connection']['type']]: (
+    c: Extract<AnyMachineConfig['connection'], { type: K }>,
+  ) => { type: K; target: string; unitId?: number; topic?: string };
+} = {
+  tcp: (c) => ({ type: c.type, target: `${c.host}:${c.port}`, unitId: c.unitId }),
+  rtu: (c) => ({ type: c.type, target: c.bus, unitId: c.unitId }),
+  mqtt: (c) => ({ type: c.type, target: c.source, topic: c.topic }),
+};
+
+function connectionView(c: AnyMachineConfig['connection']) {
+  return (CONNECTION_VIEWS[c.type] as (x: typeof c) => ReturnType<(typeof CONNECTION_VIEWS)['tcp']>)(c);
+}
+
+export function machineView(view: GatewayView, m: AnyMachineConfig) {
   const st = view.machineState(m.id);
   const c = m.connection;
   return {
@@ -25,11 +54,8 @@ export function machineView(view: GatewayView, m: MachineConfig) {
     onlineSince: st?.since ?? null,
     offlineReason: st?.online === false ? st.reason : null,
     lastPollTs: st?.lastPollTs ?? null,
-    connection:
-      c.type === 'tcp'
-        ? { type: c.type, target: `${c.host}:${c.port}`, unitId: c.unitId }
-        : { type: c.type, target: c.bus, unitId: c.unitId },
-    pollIntervalMs: m.pollIntervalMs,
+    connection: connectionView(c),
+    pollIntervalMs: 'pollIntervalMs' in m ? m.pollIntervalMs : null,
     points: m.points.map((p) => {
       const ps = st?.points.get(p.name);
       return {

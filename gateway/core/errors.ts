@@ -14,7 +14,25 @@ export const ERROR_CODES = {
   LG_MODBUS_IO: 'The Modbus connection failed during a request (reset, closed, bad frame)',
   LG_DECODE: 'Registers could not be decoded into a value',
   LG_HTTP_LISTEN: 'The HTTP server could not listen on its address',
+  LG_BAD_REQUEST: 'An API request had missing or invalid parameters',
   LG_NOT_FOUND: 'The API was asked for something that does not exist (machine, point)',
+  LG_MQTT_LISTEN: 'The embedded MQTT broker could not listen on its address',
+  LG_MQTT_CONNECT: 'An external MQTT broker could not be reached or refused the connection',
+  LG_MQTT_TLS: 'The TLS handshake with an external MQTT broker failed (certificate not trusted, refused)',
+  LG_MQTT_ACL: 'An MQTT client published to a topic it has no grant for; the connection was closed',
+  LG_MQTT_PERSIST: 'MQTT samples could not be stored; the messages were not acknowledged',
+  LG_STORE_OPEN: 'The local database could not be opened or created',
+  LG_STORE_SCHEMA: 'The local database has a newer schema than this linegate, or a migration failed',
+  LG_STORE_FULL: 'The local database could not write: the disk or the SQLite page limit is full',
+  LG_STORE_IO: 'The local database failed to write or read for another reason (I/O error, locked)',
+  LG_STORE_SINK: 'An outbox was used against its calling rules (unknown sink, batch of another sink)',
+  LG_STORE_INVALID: 'A value given to the store cannot be stored or queried (bad event, bad range)',
+  LG_SINK_UNREACHABLE:
+    'A sink could not be reached or answered with a server error; rows are kept and resent',
+  LG_SINK_AUTH: 'A sink refused the credentials (HTTP 401/403); rows are kept, retried slowly',
+  LG_SINK_REFUSED:
+    'A sink refused the request as a whole (e.g. database not found); rows are kept, retried slowly',
+  LG_SINK_BAD_LINE: 'A row was refused for good (the server could not parse or store it); it is quarantined',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

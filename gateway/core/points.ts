@@ -113,3 +113,24 @@ export function pointWidth(p: Pick<PointDef, 'area' | 'type' | 'length'>): numbe
 export function isBitArea(area: RegisterArea): boolean {
   return area === 'coil' || area === 'discrete';
 }
+
+/** The value types of an MQTT point (JSON has no integer type: a number is a number). */
+export type MqttValueType = 'number' | 'boolean' | 'string';
+
+/** Payload timestamp formats: Unix time in s/ms/µs/ns (number or numeric text), or RFC 3339 text. */
+export type TimestampFormat = 'unix_s' | 'unix_ms' | 'unix_us' | 'unix_ns' | 'rfc3339';
+
+/** A point of an MQTT machine: a value at a path of the JSON payload. */
+export interface MqttPointDef {
+  readonly name: string;
+  readonly label?: LocalText;
+  /** Dotted path with optional indexes: `temp`, `data.temp`, `values[2]`. */
+  readonly path: string;
+  readonly type: MqttValueType;
+  /** value = raw × scale + offset (numbers only). */
+  readonly scale: number;
+  readonly offset: number;
+  readonly unit?: string;
+  readonly role?: PointRole;
+  readonly counterBits?: 16 | 32 | 64;
+}

@@ -48,3 +48,18 @@ export interface StreamingSource {
   start(emit: (samples: readonly Sample[]) => void): Promise<void>;
   stop(): Promise<void>;
 }
+
+/**
+ * Per-machine statistics of a streaming (MQTT) machine, as shown by GET /api/machines in place
+ * of the request counters of a polled one.
+ */
+export interface MessageStats {
+  /** Messages that reached this machine's topic, accepted or not. */
+  readonly messages: number;
+  /** Messages whose samples were stored. */
+  readonly accepted: number;
+  /** Messages refused, by reason (payload hygiene, bad timestamp…); never stored. */
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly lastMessageTs: number | null;
+  readonly lastRejected: { readonly reason: string; readonly detail: string; readonly ts: number } | null;
+}

@@ -1,4 +1,4 @@
-/** Capped exponential backoff with full jitter in [delay/2, delay]. Pure: pass `random` in tests. */
+/** Capped exponential backoff with "equal jitter": a delay in [d/2, d]. Pure: pass `random` in tests. */
 export interface BackoffPolicy {
   readonly baseMs: number;
   readonly maxMs: number;

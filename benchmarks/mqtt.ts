@@ -1,0 +1,298 @@
+/**
+ * npm run bench:mqtt — MQTT ingestion figures (issue 3), side by side with the Node-RED baseline:
+ *  - linegate: publishers → embedded broker (in-process) → persist → local store (SQLite), and
+ *    publishers → Mosquitto → linegate's mqtt.js client → persist → local store; QoS 0 and 1.
+ *  - Node-RED: the same publishers → Mosquitto → Node-RED flow → InfluxDB, run by the shared
+ *    peer's own bench.sh (../shared/peers/nodered, copied to a temp dir and installed once).
+ * The load generator is the shared loadgen.js for both (same payloads: {"ts","temp","count","run"},
+ * 10 devices, max rate). linegate stores 3 samples per message (temp, count, run); Node-RED writes
+ * one InfluxDB point with those fields per message: compare messages/s with Node-RED's points/s.
+ * Loss = messages published (acknowledged for QoS 1) − messages stored. Peak RSS = VmHWM of the
+ * gateway process (linegate in its own child process; Node-RED's node process).
+ *
+ * Options: --n N (messages per case, default 100000), --no-nodered (print the recorded baseline).
+ * Prints tables and writes .bench/mqtt.json.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../config/paths.js';
+import { hashPassword } from '../gateway/sources/mqtt/password.js';
+import { freePort } from '../tests/peers/free-port.js';
+import { startMosquitto } from '../tests/peers/mosquitto.js';
+import { linesOf } from '../tests/peers/process-group.js';
+import { printTable, writeResult } from './lib.js';
+
+const root = packageRoot();
+const SHARED = process.env.LINEGATE_NODERED_PEER ?? join(root, '..', 'shared', 'peers', 'nodered');
+const LOADGEN = join(SHARED, 'loadgen.js');
+const { values } = parseArgs({
+  options: { n: { type: 'string' }, 'no-nodered': { type: 'boolean' } },
+});
+const N = Number(values.n ?? 100_000);
+const PW = 'bench-password-1';
+
+interface Row extends Record<string, string | number> {
+  system: string;
+  path: string;
+  qos: number;
+  n: number;
+  'msgs/s landed': number;
+  'samples/s': number;
+  'loss %': number;
+  'peak RSS MB': number;
+  measured: string;
+}
+
+function machinesYaml(source: string): string {
+  return Array.from(
+    { length: 10 },
+    (_, i) => `
+  - id: dev${i}
+    name: Bench ${i}
+    kind: other
+    line: bench
+    connection: { type: mqtt, source: ${source}, topic: 'plant/{machine}/telemetry' }
+    payload: { timestamp: { path: ts, format: unix_us } }
+    points:
+      - { name: temp, path: temp, type: number }
+      - { name: count, path: count, type: number }
+      - { name: run, path: run, type: string }`,
+  ).join('');
+}
+
+const SITE = 'site: { id: bench, name: Bench }\nlines: [{ id: bench, name: Bench }]\n';
+
+function vmHwmMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 102.4) / 10 : Number.NaN;
+}
+
+async function runLoadgen(
+  url: string,
+  qos: number,
+  n: number,
+): Promise<{ completed: number; start_ms: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        LOADGEN,
+        '--url',
+        url,
+        '--topic',
+        'plant/{dev}/telemetry',
+        '--n',
+        String(n),
+        '--qos',
+        String(qos),
+        '--devices',
+        '10',
+      ],
+      {
+        env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? ''));
+      } catch {
+        reject(new Error(`loadgen: ${out}`));
+      }
+    });
+  });
+}
+
+/** One case: a fresh gateway process, one loadgen run, wait until nothing more lands. */
+async function runCase(
+  path: string,
+  yaml: string,
+  url: string,
+  qos: number,
+  waitConnected: boolean,
+): Promise<Row> {
+  const data = mkdtempSync(join(tmpdir(), 'linegate-bench-mqtt-'));
+  const gw: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'dist', 'benchmarks', 'mqtt-gateway.js'), yaml, data],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let last = { stored: 0, samples: 0, connected: false };
+  let lastChange = Date.now();
+  let ready = false;
+  if (!gw.stdout) throw new Error('no stdout');
+  linesOf(gw.stdout).on('line', (line) => {
+    const m = JSON.parse(line) as { ready?: boolean; stored?: number; samples?: number; connected?: boolean };
+    if (m.ready) ready = true;
+    else {
+      if ((m.stored ?? 0) > last.stored) lastChange = Date.now();
+      last = { stored: m.stored ?? 0, samples: m.samples ?? 0, connected: m.connected ?? false };
+    }
+  });
+  const until = async (cond: () => boolean, ms: number) => {
+    const t0 = Date.now();
+    while (!cond() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 50));
+  };
+  await until(() => ready && (!waitConnected || last.connected), 15_000);
+  await new Promise((r) => setTimeout(r, 300));
+  const lg = await runLoadgen(url, qos, N);
+  await until(() => last.stored >= lg.completed || Date.now() - lastChange > 3000, 120_000);
+  await new Promise((r) => setTimeout(r, 250));
+  const hwm = vmHwmMb(gw.pid ?? 0);
+  const seconds = Math.max(0.001, (lastChange - lg.start_ms) / 1000);
+  gw.kill('SIGTERM');
+  await new Promise((r) => gw.once('exit', r));
+  rmSync(data, { recursive: true, force: true });
+  return {
+    system: 'linegate',
+    path,
+    qos,
+    n: N,
+    'msgs/s landed': Math.round(last.stored / seconds),
+    'samples/s': Math.round(last.samples / seconds),
+    'loss %': Math.round(((lg.completed - Math.min(last.stored, lg.completed)) / lg.completed) * 10000) / 100,
+    'peak RSS MB': hwm,
+    measured: 'this run',
+  };
+}
+
+interface NodeRedLine {
+  label: string;
+  loadgen: { qos: number; n: number };
+  sustained_points_s: number;
+  loss_pct: number;
+  processes: { name: string; peak_rss_mb_vmhwm: number }[];
+}
+
+function nodeRedRows(lines: NodeRedLine[], measured: string): Row[] {
+  return lines.map((r) => ({
+    system: 'Node-RED',
+    path: `mosquitto → ${r.label.replace(/^.*nodered-(\w+).*$/, '$1')} flow → InfluxDB`,
+    qos: r.loadgen.qos,
+    n: r.loadgen.n,
+    'msgs/s landed': r.sustained_points_s,
+    'samples/s': r.sustained_points_s * 2,
+    'loss %': r.loss_pct,
+    'peak RSS MB': r.processes.find((p) => p.name === 'nodered')?.peak_rss_mb_vmhwm ?? Number.NaN,
+    measured,
+  }));
+}
+
+/** The shared peer's bench.sh on a temp copy (installed once); null when it cannot run here. */
+function measureNodeRed(): NodeRedLine[] | null {
+  const copy = join(tmpdir(), 'linegate-nodered-peer');
+  try {
+    if (!existsSync(join(copy, 'node_modules', 'node-red'))) {
+      rmSync(copy, { recursive: true, force: true });
+      cpSync(SHARED, copy, { recursive: true });
+      execFileSync('npm', ['install', '--no-audit', '--no-fund'], {
+        cwd: copy,
+        stdio: 'inherit',
+        timeout: 300_000,
+      });
+    }
+    const out = join(mkdtempSync(join(tmpdir(), 'linegate-nodered-out-')), 'results.jsonl');
+    execFileSync('bash', [join(copy, 'bench.sh')], {
+      cwd: copy,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 600_000,
+      env: {
+        ...process.env,
+        CASES: `batched:0:${N} batched:1:${N}`,
+        MOSQ_MAX_QUEUED: '0',
+        OUT: out,
+        RUN_DIR: join(tmpdir(), 'linegate-nr-bench'),
+        STALL_S: '5',
+      },
+    });
+    return readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as NodeRedLine);
+  } catch (err) {
+    process.stderr.write(`Node-RED baseline could not run here: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+function recordedNodeRed(): Row[] {
+  const lines = readFileSync(join(SHARED, 'results', 'baseline-2026-11-26.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as NodeRedLine)
+    .filter((l) => l.label.includes('B[') && l.label.includes('batched') && l.loadgen.n === 100_000);
+  return nodeRedRows(lines, 'RECORDED 2026-11-26, not this run');
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const brokerPort = await freePort();
+  const brokerYaml = `${SITE}mqtt:
+  broker:
+    port: ${brokerPort}
+    users: [{ username: bench, passwordHash: '${hashPassword(PW)}', publish: ['plant/#'] }]
+    limits: { maxConnections: 100 }
+machines:${machinesYaml('broker')}
+`;
+  for (const qos of [0, 1]) {
+    rows.push(
+      await runCase('embedded broker', brokerYaml, `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`, qos, false),
+    );
+  }
+  const mosq = await startMosquitto({ persistence: false });
+  try {
+    for (const qos of [0, 1]) {
+      const yaml = `${SITE}mqtt:
+  clients: [{ id: lan, url: '${mosq.url}', clientId: bench-gw-q${qos}, qos: ${qos} }]
+machines:${machinesYaml('lan')}
+`;
+      rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
+    }
+  } finally {
+    await mosq.kill();
+  }
+  const nr = values['no-nodered'] ? null : measureNodeRed();
+  const nrRows = nr ? nodeRedRows(nr, 'this run') : recordedNodeRed();
+  printTable(`MQTT ingestion, ${N} messages per case (3 samples per message for linegate)`, [
+    ...rows,
+    ...nrRows,
+  ]);
+  const best = (rs: Row[], q: number) =>
+    Math.max(...rs.filter((r) => r.qos === q).map((r) => r['msgs/s landed']));
+  const rss = (rs: Row[]) => Math.max(...rs.map((r) => r['peak RSS MB']));
+  const ratios = [0, 1].map((q) => ({
+    qos: q,
+    'linegate embedded msgs/s':
+      rows.find((r) => r.qos === q && r.path === 'embedded broker')?.['msgs/s landed'] ?? 0,
+    'linegate via mosquitto msgs/s':
+      rows.find((r) => r.qos === q && r.path !== 'embedded broker')?.['msgs/s landed'] ?? 0,
+    'Node-RED points/s': best(nrRows, q),
+    'embedded ÷ Node-RED':
+      Math.round(
+        ((rows.find((r) => r.qos === q && r.path === 'embedded broker')?.['msgs/s landed'] ?? 0) /
+          best(nrRows, q)) *
+          10,
+      ) / 10,
+    'linegate loss %': Math.max(...rows.filter((r) => r.qos === q).map((r) => r['loss %'])),
+  }));
+  printTable(
+    `Ratios (target: ≥ 5× Node-RED, 0 loss at QoS 1, ≤ ⅓ its peak RSS); Node-RED ${nr ? 'measured in this run' : 'RECORDED baseline'}`,
+    ratios,
+  );
+  process.stdout.write(
+    `\npeak RSS: linegate ${rss(rows)} MB (largest case) vs Node-RED ${rss(nrRows)} MB → ${Math.round((rss(rows) / rss(nrRows)) * 100) / 100}×\n`,
+  );
+  const file = writeResult('mqtt', { n: N, rows, nodeRed: nrRows, ratios });
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+await main();

@@ -1,0 +1,64 @@
+import { type Static, Type as T } from '@sinclair/typebox';
+import { Id } from './point-schema.js';
+
+/** `store:` and `sinks:` of the site config: the local SQLite store and where it forwards to. */
+
+export const StoreSection = T.Object(
+  {
+    rawRetentionDays: T.Optional(
+      T.Number({ minimum: 0.01, maximum: 3650, description: 'days raw samples are kept on the Pi' }),
+    ),
+    maxSizeMb: T.Optional(
+      T.Integer({ minimum: 16, maximum: 1_000_000, description: 'disk cap of the database, MB' }),
+    ),
+    flushIntervalMs: T.Optional(
+      T.Integer({ minimum: 100, maximum: 60_000, description: 'how often buffered samples are committed' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SinkCommon = {
+  id: Id,
+  enabled: T.Optional(T.Boolean()),
+  batchSize: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
+  timeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 600_000 })),
+  gzip: T.Optional(T.Boolean()),
+  from: T.Optional(
+    T.Union([T.Literal('now'), T.Literal('start')], {
+      description: 'a new sink starts with data from now on, or replays everything stored',
+    }),
+  ),
+};
+
+export const InfluxV1Sink = T.Object(
+  {
+    ...SinkCommon,
+    type: T.Literal('influxdb-v1'),
+    url: T.String({ pattern: '^https?://', description: 'http:// or https:// URL of InfluxDB 1.x' }),
+    database: T.String({ minLength: 1 }),
+    retentionPolicy: T.Optional(T.String({ minLength: 1 })),
+    username: T.Optional(T.String()),
+    password: T.Optional(T.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const InfluxV2Sink = T.Object(
+  {
+    ...SinkCommon,
+    type: T.Literal('influxdb-v2'),
+    url: T.String({
+      pattern: '^https?://',
+      description: 'http:// or https:// URL (InfluxDB 2.x/3.x/Cloud, 1.8+)',
+    }),
+    org: T.Optional(T.String()),
+    bucket: T.String({ minLength: 1 }),
+    token: T.Optional(T.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const SinkInput = T.Union([InfluxV1Sink, InfluxV2Sink]);
+export type SinkInput = Static<typeof SinkInput>;
+export type StoreInput = Static<typeof StoreSection>;

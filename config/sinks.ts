@@ -1,0 +1,28 @@
+import type { SinkInput, StoreInput } from './sinks-schema.js';
+import type { SinkConfig, StoreConfig } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+export const STORE_DEFAULTS = { rawRetentionDays: 7, maxSizeMb: 1024, flushIntervalMs: 1000 } as const;
+export const SINK_DEFAULTS = { batchSize: 5000, timeoutMs: 10_000, gzip: true, from: 'now' } as const;
+
+export function normaliseStore(s: StoreInput | undefined): StoreConfig {
+  return {
+    rawRetentionMs: (s?.rawRetentionDays ?? STORE_DEFAULTS.rawRetentionDays) * DAY_MS,
+    maxBytes: (s?.maxSizeMb ?? STORE_DEFAULTS.maxSizeMb) * 1024 * 1024,
+    flushIntervalMs: s?.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs,
+  };
+}
+
+/** Enabled sinks with their defaults; the rest of each entry is passed through as written. */
+export function normaliseSinks(list: readonly SinkInput[] | undefined): SinkConfig[] {
+  return (list ?? [])
+    .filter((s) => s.enabled !== false)
+    .map(({ enabled: _e, ...s }) => ({
+      ...s,
+      batchSize: s.batchSize ?? SINK_DEFAULTS.batchSize,
+      timeoutMs: s.timeoutMs ?? SINK_DEFAULTS.timeoutMs,
+      gzip: s.gzip ?? SINK_DEFAULTS.gzip,
+      from: s.from ?? SINK_DEFAULTS.from,
+    }));
+}

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { LinegateConfig } from '../../config/types.js';
+import type { Sample } from '../core/sample.js';
+import { createLineEncoder, type SeriesTags } from '../sinks/influx/index.js';
+import { createWriter } from '../sinks/registry.js';
+import { Store, type StoreStats } from '../store/index.js';
+import { StoreRunner } from '../store/store-runner.js';
+import type { EventBus } from './event-bus.js';
+import { RunningSink, type SinkEvent, type SinkStatus } from './running-sink.js';
+import { storePersist } from './store-persist.js';
+
+/**
+ * The local store and the sinks that forward from it. Every sample on the bus is appended
+ * (committed about once a second by the store runner); each sink reads its own cursor over the
+ * store, so an outage of InfluxDB or a power cut loses nothing that was committed.
+ *
+ * Calling rules: `startPersistence()` once, after the bus exists and before the sources start;
+ * `stop()` once, after the sources have stopped: it flushes everything buffered, stops the sinks
+ * (the request in flight finishes or is abandoned unacked) and closes the database.
+ */
+export interface Persistence {
+  readonly store: Store;
+  /** Durable write for sources that acknowledge (MQTT QoS 1): committed when it returns. */
+  persist(samples: readonly Sample[]): void;
+  sinks(): SinkStatus[];
+  storeStats(): StoreStats;
+  stop(): Promise<void>;
+}
+
+function tagsLookup(config: LinegateConfig): (machine: string, point: string) => SeriesTags | undefined {
+  const byMachine = new Map(config.machines.map((m) => [m.id, m]));
+  return (machine, point) => {
+    const m = byMachine.get(machine);
+    if (!m) return undefined;
+    const p = (m.points as readonly { name: string; role?: string; unit?: string }[]).find(
+      (x) => x.name === point,
+    );
+    return {
+      site: config.site.id,
+      line: m.line,
+      kind: m.kind,
+      ...(p?.role ? { role: p.role } : {}),
+      ...(p?.unit ? { unit: p.unit } : {}),
+    };
+  };
+}
+
+export interface PersistenceDeps {
+  readonly bus: EventBus;
+  readonly log: Logger;
+  /**
+   * Machines whose samples reach the store through `persist()` before they reach the bus
+   * (acknowledging sources: MQTT). The bus listener skips them so nothing is stored twice.
+   */
+  readonly persistedBySource?: ReadonlySet<string>;
+}
+
+export function startPersistence(config: LinegateConfig, deps: PersistenceDeps): Persistence {
+  const log = deps.log.child({ part: 'store' });
+  const store = Store.open({
+    dataDir: config.dataDir,
+    log,
+    retention: { rawRetentionMs: config.store.rawRetentionMs, maxBytes: config.store.maxBytes },
+  });
+  const event = (kind: string, message: string, extra: Record<string, string | number> = {}) =>
+    store.appendEvents([
+      {
+        measurement: 'gateway_event',
+        tags: { site: config.site.id, kind },
+        fields: { message, ...extra },
+        ts: Date.now(),
+      },
+    ]);
+  if (store.recovered) {
+    log.error({ recovered: store.recovered }, 'the database was corrupt: moved aside, a fresh one started');
+    event(
+      'store-recovered',
+      `corrupt database moved to ${store.recovered.movedTo}: ${store.recovered.reason}`,
+    );
+  }
+  const encode = createLineEncoder({ tagsFor: tagsLookup(config) });
+  const running = config.sinks.map((c) => {
+    const outbox = store.registerSink(c.id, { from: c.from });
+    return new RunningSink({
+      outbox,
+      encode,
+      writer: createWriter(c),
+      batchSize: c.batchSize,
+      log: deps.log.child({ sink: c.id }),
+      onEvent: (e: SinkEvent) => {
+        const level = e.kind === 'recovered' ? 'info' : 'warn';
+        deps.log[level]({ sink: e.sink, kind: e.kind, status: e.status, count: e.count }, e.message);
+        event(`sink-${e.kind}`, e.message, { sink: e.sink });
+      },
+    });
+  });
+  const runner = new StoreRunner(store, {
+    flushIntervalMs: config.store.flushIntervalMs,
+    log,
+    onFlush: () => {
+      for (const s of running) s.notify();
+    },
+  });
+  const owner = {};
+  const skip = deps.persistedBySource ?? new Set<string>();
+  deps.bus.on('samples', owner, (samples) => {
+    store.append(skip.size === 0 ? samples : samples.filter((s) => !skip.has(s.machine)));
+  });
+  runner.start();
+  for (const s of running) s.start();
+  log.info({ path: store.path, sinks: config.sinks.map((s) => s.id) }, 'store open');
+  let stopped = false;
+  return {
+    store,
+    persist: storePersist(store),
+    sinks: () => running.map((s) => s.status()),
+    storeStats: () => store.stats(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      deps.bus.removeListeners(owner);
+      runner.stop();
+      await Promise.all(running.map((s) => s.stop()));
+      const { unwritten } = store.close();
+      if (unwritten > 0) log.error({ unwritten }, 'samples could not be written at stop');
+      log.info('store closed');
+    },
+  };
+}

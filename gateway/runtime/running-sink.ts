@@ -1,0 +1,362 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { type ErrorCode, isLinegateError } from '../core/errors.js';
+import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
+import type { LineWriter, RowEncoder, WriteFailure } from '../sinks/types.js';
+import type { BackoffPolicy } from './backoff.js';
+import { type Clock, systemClock } from './clock.js';
+
+/** Raised for what a person must act on; `recovered` closes an `auth-failed` or `refused`. */
+export interface SinkEvent {
+  readonly sink: string;
+  readonly kind: 'auth-failed' | 'refused' | 'recovered' | 'quarantined';
+  readonly code?: ErrorCode;
+  readonly message: string;
+  readonly status?: number;
+  /** `quarantined`: how many rows. */
+  readonly count?: number;
+  readonly ts: number;
+}
+
+export interface SinkStatus {
+  readonly sink: string;
+  readonly target: string;
+  readonly state: 'stopped' | 'idle' | 'sending' | 'backing-off' | 'auth-failed' | 'refused';
+  /** Rows waiting in the outbox (the batch being sent included). */
+  readonly queueDepth: number;
+  readonly oldestUnsentTs: number | null;
+  readonly lastError: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly status?: number;
+    readonly ts: number;
+  } | null;
+  readonly lastSuccessTs: number | null;
+  /** Rows delivered and acked since start. */
+  readonly pointsSent: number;
+  readonly linesQuarantined: number;
+  /** Failed requests that will be (or were) tried again. */
+  readonly retries: number;
+  readonly requests: number;
+}
+
+export interface RunningSinkDeps {
+  readonly outbox: Outbox;
+  readonly encode: RowEncoder;
+  readonly writer: LineWriter;
+  readonly log: Logger;
+  readonly onEvent?: (event: SinkEvent) => void;
+  readonly clock?: Clock;
+  /** For the backoff jitter; pass a fixed one in tests. */
+  readonly random?: () => number;
+  /** Rows per request; default 5000. */
+  readonly batchSize?: number;
+  /** How long to wait for new rows when the outbox is empty, unless `notify()`; default 1000. */
+  readonly idlePollMs?: number;
+  /** Retryable failures: delay = random × min(maxMs, baseMs × 2^attempt); default 1 s … 30 s. */
+  readonly backoff?: BackoffPolicy;
+  /** After 401/403 or another refusal of the whole request; default 60 000. */
+  readonly slowRetryMs?: number;
+  /** A server's Retry-After is honoured up to this; default 300 000. */
+  readonly maxRetryAfterMs?: number;
+  /** `stop()` lets a request in flight finish for this long, then aborts it; default 5000. */
+  readonly stopTimeoutMs?: number;
+}
+
+interface Pending {
+  readonly row: OutboxRow;
+  readonly line: string;
+}
+
+const MAX_REASON_CHARS = 2000;
+
+/**
+ * Delivers one outbox to one writer: next → encode → write → ack, oldest first.
+ *
+ * - One request in flight per sink, so rows arrive in outbox order (InfluxDB keeps the last
+ *   write of a point, and a later replay must never be overtaken by an older resend). After an
+ *   outage the backlog goes out back to back in full batches, with no pause between them; live
+ *   rows queue behind it.
+ * - A batch is acked only when every row in it was delivered (2xx) or quarantined: nothing
+ *   leaves the outbox on a failure, a timeout or `stop()`. Delivery is at-least-once; a resend
+ *   overwrites because timestamps are fixed at acquisition.
+ * - Refused rows (400/422): the ones the server names are quarantined, the rest of the request
+ *   is sent again until a 2xx (InfluxDB 1.x had written them already, 2.x had not, and a 1.x
+ *   schema error hides the parse errors of the same request: the resend finds them). When the
+ *   server names none, the request is split in halves to find them; a single refused row is
+ *   quarantined. Rows the encoder cannot write are quarantined without being sent.
+ * - Retryable failures (5xx, 429, network, timeout): full-jitter exponential backoff, or the
+ *   server's Retry-After. 401/403 and other refusals: an event, then a slow retry. Every row is
+ *   kept.
+ */
+export class RunningSink {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly batchSize: number;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wake: { fn: () => void; idle: boolean } | null = null;
+  private inFlight: AbortController | null = null;
+  private state: SinkStatus['state'] = 'stopped';
+  private attempt = 0;
+  private problem: 'auth-failed' | 'refused' | null = null;
+  private counters = { pointsSent: 0, linesQuarantined: 0, retries: 0, requests: 0 };
+  private lastError: SinkStatus['lastError'] = null;
+  private lastSuccessTs: number | null = null;
+
+  constructor(private readonly deps: RunningSinkDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    this.batchSize = deps.batchSize ?? 5000;
+  }
+
+  get sink(): string {
+    return this.deps.outbox.sink;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.state = 'idle';
+    this.deps.log.info({ target: this.deps.writer.target, batchSize: this.batchSize }, 'sink started');
+    this.loop = this.run().catch((err: unknown) => {
+      this.deps.log.error({ err }, 'sink loop failed');
+    });
+  }
+
+  /** New rows are in the outbox: ends an idle wait now (a backoff wait is kept). */
+  notify(): void {
+    if (this.wake?.idle) this.wake.fn();
+  }
+
+  status(): SinkStatus {
+    let queueDepth = 0;
+    let oldestUnsentTs: number | null = null;
+    try {
+      queueDepth = this.deps.outbox.depth();
+      oldestUnsentTs = this.deps.outbox.oldestUnsentTs();
+    } catch (err) {
+      this.deps.log.debug({ err }, 'outbox status failed');
+    }
+    return {
+      sink: this.sink,
+      target: this.deps.writer.target,
+      state: this.state,
+      queueDepth,
+      oldestUnsentTs,
+      lastError: this.lastError,
+      lastSuccessTs: this.lastSuccessTs,
+      ...this.counters,
+    };
+  }
+
+  /**
+   * Stops the loop. A request in flight may finish for `stopTimeoutMs`, then it is aborted; a
+   * batch not fully delivered is not acked (the next start sends it again). Safe to repeat.
+   */
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.stopping = true;
+    this.wake?.fn();
+    let timer: { cancel(): void } | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve(true), this.deps.stopTimeoutMs ?? 5000);
+    });
+    const late = await Promise.race([loop.then(() => false), timedOut]);
+    timer?.cancel();
+    if (late) {
+      this.deps.log.warn('sink stop: aborting the request in flight');
+      this.inFlight?.abort();
+      await loop;
+    }
+    this.loop = null;
+    this.state = 'stopped';
+    this.deps.log.info(this.counters, 'sink stopped');
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let batch: OutboxBatch;
+      try {
+        batch = this.deps.outbox.next(this.batchSize);
+      } catch (err) {
+        this.outboxFailed(err);
+        await this.pause(this.backoffDelay(), 'backing-off');
+        this.attempt++;
+        continue;
+      }
+      if (batch.rows.length === 0) {
+        this.state = 'idle';
+        await this.pause(this.deps.idlePollMs ?? 1000, 'idle');
+        continue;
+      }
+      try {
+        await this.deliver(batch);
+      } catch (err) {
+        // The outbox refused an ack or a quarantine: the batch was not acked and comes again
+        // (a resend overwrites); wait so that a broken store is not hammered.
+        this.outboxFailed(err);
+        await this.pause(this.backoffDelay(), 'backing-off');
+        this.attempt++;
+      }
+      // Let timers and sockets run between back-to-back batches of a replay.
+      await yieldToIo();
+    }
+  }
+
+  /** Delivers or quarantines every row, then acks; returns early (no ack) when stopping. */
+  private async deliver(batch: OutboxBatch): Promise<void> {
+    const refused = new Map<string, RowKey[]>();
+    const refuse = (reason: string, key: RowKey): void => {
+      const r = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
+      const keys = refused.get(r);
+      if (keys) keys.push(key);
+      else refused.set(r, [key]);
+    };
+    const pending: Pending[] = [];
+    for (const row of batch.rows) {
+      let encoded: ReturnType<RowEncoder>;
+      try {
+        encoded = this.deps.encode(row);
+      } catch (err) {
+        encoded = { ok: false, reason: (err as Error).message };
+      }
+      if (encoded.ok) pending.push({ row, line: encoded.line });
+      else refuse(`cannot encode: ${encoded.reason}`, row.key);
+    }
+
+    // Requests still to send, in order; a refused request without named rows is split in two.
+    const segments: Pending[][] = pending.length > 0 ? [pending] : [];
+    while (segments.length > 0) {
+      if (this.stopping) return;
+      const segment = segments[0] as Pending[];
+      const result = await this.send(segment);
+      if (result === null) {
+        segments.shift();
+        continue;
+      }
+      if (this.stopping) return;
+      if (result.kind === 'bad-lines') {
+        const named = new Set(
+          result.lines.filter((i) => Number.isInteger(i) && i >= 0 && i < segment.length),
+        );
+        if (named.size === 0 && segment.length > 1) {
+          const half = Math.ceil(segment.length / 2);
+          segments.splice(0, 1, segment.slice(0, half), segment.slice(half));
+          this.deps.log.debug({ rows: segment.length, message: result.message }, 'refused, splitting');
+          continue;
+        }
+        if (named.size === 0) named.add(0);
+        for (const i of named) refuse(result.message, (segment[i] as Pending).row.key);
+        const rest = segment.filter((_, i) => !named.has(i));
+        if (rest.length > 0) segments[0] = rest;
+        else segments.shift();
+        continue;
+      }
+      await this.backOff(result);
+    }
+
+    let quarantined = 0;
+    for (const [reason, keys] of refused) {
+      this.deps.outbox.quarantine(batch, keys, reason);
+      quarantined += keys.length;
+    }
+    this.deps.outbox.ack(batch);
+    this.counters.pointsSent += batch.rows.length - quarantined;
+    if (quarantined > 0) {
+      this.counters.linesQuarantined += quarantined;
+      const message = [...refused.keys()].join('\n');
+      this.fail('LG_SINK_BAD_LINE', message);
+      this.deps.log.warn({ rows: quarantined, reasons: [...refused.keys()] }, 'rows quarantined');
+      this.emit({ kind: 'quarantined', code: 'LG_SINK_BAD_LINE', message, count: quarantined });
+    }
+  }
+
+  /** One request; null when delivered. */
+  private async send(segment: readonly Pending[]): Promise<WriteFailure | null> {
+    this.state = 'sending';
+    const controller = new AbortController();
+    this.inFlight = controller;
+    this.counters.requests++;
+    const result = await this.deps.writer.write(
+      segment.map((p) => p.line),
+      controller.signal,
+    );
+    this.inFlight = null;
+    if (result.ok) {
+      this.lastSuccessTs = this.clock.now();
+      this.attempt = 0;
+      if (this.problem) {
+        this.deps.log.info({ after: this.problem }, 'sink recovered');
+        this.emit({ kind: 'recovered', message: `writes to ${this.deps.writer.target} succeed again` });
+        this.problem = null;
+      }
+      return null;
+    }
+    return result;
+  }
+
+  private async backOff(result: Exclude<WriteFailure, { kind: 'bad-lines' }>): Promise<void> {
+    this.counters.retries++;
+    if (result.kind === 'retry') {
+      this.fail('LG_SINK_UNREACHABLE', result.message, result.status);
+      const cap = this.deps.maxRetryAfterMs ?? 300_000;
+      const delay =
+        result.retryAfterMs === undefined ? this.backoffDelay() : Math.min(cap, result.retryAfterMs);
+      this.attempt++;
+      if (this.attempt === 1) this.deps.log.warn({ err: result.message, delay }, 'write failed, retrying');
+      else this.deps.log.debug({ err: result.message, delay, attempt: this.attempt }, 'write failed again');
+      await this.pause(delay, 'backing-off');
+      return;
+    }
+    const problem = result.kind === 'auth' ? 'auth-failed' : 'refused';
+    const code: ErrorCode = result.kind === 'auth' ? 'LG_SINK_AUTH' : 'LG_SINK_REFUSED';
+    this.fail(code, result.message, result.status);
+    if (this.problem !== problem) {
+      this.problem = problem;
+      this.deps.log.error({ code, err: result.message }, 'sink refuses the writes; retrying slowly');
+      this.emit({ kind: problem, code, message: result.message, status: result.status });
+    }
+    await this.pause(this.deps.slowRetryMs ?? 60_000, problem);
+  }
+
+  /** Full jitter: uniform in [0, min(maxMs, baseMs × 2^attempt)]. */
+  private backoffDelay(): number {
+    const policy = this.deps.backoff ?? { baseMs: 1000, maxMs: 30_000 };
+    const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(this.attempt, 30));
+    return Math.round(ceiling * this.random());
+  }
+
+  /** Waits; `stop()` ends any wait, `notify()` only an idle one. */
+  private pause(ms: number, state: SinkStatus['state']): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.state = state;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        timer.cancel();
+        this.wake = null;
+        resolve();
+      };
+      const timer = this.clock.setTimeout(done, ms);
+      this.wake = { fn: done, idle: state === 'idle' };
+    });
+  }
+
+  private outboxFailed(err: unknown): void {
+    this.fail(isLinegateError(err) ? err.code : 'LG_SINK_UNREACHABLE', `outbox: ${(err as Error).message}`);
+    this.deps.log.error({ err }, 'sink: outbox failed');
+  }
+
+  private fail(code: ErrorCode, message: string, status?: number): void {
+    this.lastError = { code, message, ts: this.clock.now(), ...(status === undefined ? {} : { status }) };
+  }
+
+  private emit(event: Omit<SinkEvent, 'sink' | 'ts'>): void {
+    try {
+      this.deps.onEvent?.({ sink: this.sink, ts: this.clock.now(), ...event });
+    } catch (err) {
+      this.deps.log.error({ err }, 'sink event listener failed');
+    }
+  }
+}

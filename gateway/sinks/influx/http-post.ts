@@ -1,0 +1,75 @@
+/**
+ * One gzip'd POST of line protocol with node's fetch (undici), bounded by a timeout, never
+ * retried. Used by the 1.x writer: node-influx (`influx`) cannot send pre-encoded lines (its
+ * `writePoints` encodes itself and its pool is private), never gzips, turns a 5xx into a bare
+ * "ServiceNotAvailableError" without status or Retry-After, and retries behind its own timers.
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { WriteResult } from '../types.js';
+import { classifyAnswer, classifyError } from './classify.js';
+
+const gzip = promisify(gzipCallback);
+
+export interface PostOptions {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly gzip: boolean;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export function lineBody(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+export async function postLines(lines: readonly string[], options: PostOptions): Promise<WriteResult> {
+  const text = lineBody(lines);
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    const body = options.gzip ? await gzip(Buffer.from(text, 'utf8')) : Buffer.from(text, 'utf8');
+    const response = await fetch(options.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
+        ...options.headers,
+      },
+      body,
+      signal,
+    });
+    // Read the whole answer: a connection reset before its end makes the outcome unknown, so
+    // the request counts as failed and is sent again (a resend overwrites).
+    const answer = await response.text();
+    return classifyAnswer(
+      { status: response.status, retryAfter: response.headers.get('retry-after'), body: answer },
+      lines,
+      Date.now(),
+    );
+  } catch (err) {
+    return classifyError(
+      timeout.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err,
+      options.timeoutMs,
+    );
+  }
+}
+
+/** The URL without user info, for logs. */
+export function publicTarget(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  for (const secret of ['p', 'u', 'token'])
+    if (copy.searchParams.has(secret)) copy.searchParams.set(secret, '***');
+  return copy.href;
+}
+
+/** `base` with `path` appended to its path (keeps a prefix such as `/influx`). */
+export function endpoint(base: string, path: string, query: Record<string, string | undefined>): URL {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  url.search = '';
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+  return url;
+}

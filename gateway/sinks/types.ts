@@ -1,0 +1,59 @@
+/**
+ * What a sink is made of, as `runtime/running-sink` drives it: a pure encoder (row → record)
+ * and a writer (records → one request → a classified answer). Neither holds timers, retries
+ * or buffers; the runner owns those. These belong next to `core/source.ts` and can move to
+ * `core/sink.ts` unchanged.
+ */
+import type { OutboxRow } from '../core/outbox.js';
+
+/** One row as one record (for InfluxDB: one line of line protocol), or why it cannot be. */
+export type EncodeResult =
+  | { readonly ok: true; readonly line: string }
+  | { readonly ok: false; readonly reason: string };
+
+export type RowEncoder = (row: OutboxRow) => EncodeResult;
+
+/** The answer to one write request, classified for the runner. */
+export type WriteResult =
+  | { readonly ok: true }
+  /** Try the same records again later: 5xx, 408, 429, network error, timeout. */
+  | {
+      readonly ok: false;
+      readonly kind: 'retry';
+      /** From Retry-After (seconds or HTTP-date), when the server sent one. */
+      readonly retryAfterMs?: number;
+      /** Absent for network errors and timeouts. */
+      readonly status?: number;
+      readonly message: string;
+    }
+  /**
+   * The server refused some records for good (400, 422; 413 for a body too large).
+   * `lines`: 0-based indexes in the request of the refused records; empty when the answer does
+   * not say which (the runner then splits the request to find them). Whether the other records
+   * were written depends on the server (InfluxDB 1.x writes them, 2.x writes none): the runner
+   * sends them again either way, which overwrites (timestamps are fixed at acquisition).
+   */
+  | {
+      readonly ok: false;
+      readonly kind: 'bad-lines';
+      readonly lines: readonly number[];
+      readonly message: string;
+    }
+  /** 401/403: credentials wrong or lacking permission. */
+  | { readonly ok: false; readonly kind: 'auth'; readonly status: number; readonly message: string }
+  /** Any other refusal (404 database not found, 405…): nothing written, retry slowly. */
+  | { readonly ok: false; readonly kind: 'fatal'; readonly status: number; readonly message: string };
+
+export type WriteFailure = Exclude<WriteResult, { ok: true }>;
+
+/**
+ * Sends records in one request. Calling rules: one call at a time per writer (the runner keeps
+ * one request in flight so that delivery stays in order); `signal` aborts the request (then the
+ * result is a `retry`). Never throws: every failure is a classified result. Holds no timers
+ * beyond the request's own timeout.
+ */
+export interface LineWriter {
+  /** Where it writes, without credentials, for logs and status. */
+  readonly target: string;
+  write(lines: readonly string[], signal?: AbortSignal): Promise<WriteResult>;
+}

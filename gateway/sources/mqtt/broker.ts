@@ -1,0 +1,229 @@
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../../../config/types.js';
+import { LinegateError } from '../../core/errors.js';
+import { type UserAcl, userAcl } from './acl.js';
+import type { Accepted, Ingest } from './ingest.js';
+import { VerifiedCache, verifyPassword } from './password.js';
+import {
+  type BrokerCore,
+  type BrokerSession,
+  createBrokerCore,
+  type Listener,
+  listenTcp,
+  listenWebSocket,
+} from './transport.js';
+
+/** The source id MQTT machines use for the embedded broker. */
+export const BROKER_SOURCE = 'broker';
+
+export interface BrokerStats {
+  readonly listening: { readonly tcp: number | null; readonly websocket: number | null };
+  readonly clients: number;
+  readonly authRefused: number;
+  readonly publishRefused: number;
+  readonly subscribeRefused: number;
+  readonly oversizePackets: number;
+  readonly overConnectionLimit: number;
+  readonly persistFailures: number;
+}
+
+/**
+ * The embedded broker: devices connect to the Pi with their own username and password.
+ *  - Authentication: scrypt hashes from the config; an unknown user is checked against a dummy
+ *    hash so that it takes as long as a wrong password, and both get the same CONNACK (code 4).
+ *  - ACL (acl.ts): publish only to granted topics, subscribe only inside granted filters,
+ *    `#` and `$…` refused. A refused PUBLISH closes the connection (MQTT 3.1.1 has no negative
+ *    PUBACK); a refused SUBSCRIBE gets 0x80 for that filter.
+ *  - Durability: device telemetry is read in-process in aedes' authorizePublish hook, which runs
+ *    before aedes writes the PUBACK. Messages of one socket read are committed together
+ *    (Ingest.commit → persist) on the next turn of the event loop, and only then are their
+ *    hooks released, so every PUBACK follows the commit of its samples. A persist failure
+ *    releases them with an error: aedes closes those connections without a PUBACK, and the
+ *    devices send again.
+ *  - Limits: packet size (guard in transport.ts), connections, connect timeout, client id
+ *    length, pre-CONNECT queue and in-broker concurrency, all from the config.
+ */
+export class EmbeddedBroker {
+  private core: BrokerCore | null = null;
+  private readonly listeners: Listener[] = [];
+  private readonly users: Map<string, { hash: string; acl: UserAcl }>;
+  private readonly sessions = new WeakMap<object, UserAcl>();
+  private readonly verified = new VerifiedCache();
+  private pending: { accepted: Accepted; done: (err: Error | null) => void }[] = [];
+  private flushScheduled = false;
+  private counts = {
+    authRefused: 0,
+    publishRefused: 0,
+    subscribeRefused: 0,
+    oversizePackets: 0,
+    overConnectionLimit: 0,
+    persistFailures: 0,
+  };
+  private ports = { tcp: null as number | null, websocket: null as number | null };
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly ingest: Ingest,
+    private readonly log: Logger,
+  ) {
+    this.users = new Map(config.users.map((u) => [u.username, { hash: u.passwordHash, acl: userAcl(u) }]));
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    this.core = await createBrokerCore(
+      {
+        authenticate: (s, username, password) => this.authenticate(s, username, password),
+        authorizePublish: (s, topic, payload, done) => this.authorizePublish(s, topic, payload, done),
+        authorizeSubscribe: (s, filter) => this.authorizeSubscribe(s, filter),
+        clientGone: (s) => this.log.debug({ clientId: s.clientId }, 'mqtt client gone'),
+        clientError: (s, err) =>
+          this.log.debug({ clientId: s?.clientId, err: err.message }, 'mqtt client error'),
+      },
+      c.limits,
+    );
+    const core = this.core;
+    const common = {
+      host: c.host,
+      maxConnections: c.limits.maxConnections,
+      maxPacketBytes: c.limits.maxPacketBytes,
+      onConnection: (conn: Parameters<BrokerCore['handle']>[0]) => core.handle(conn),
+      onRefused: (reason: string) => {
+        this.counts.oversizePackets++;
+        this.log.debug({ reason }, 'mqtt connection closed by the packet guard');
+      },
+      onOverLimit: () => {
+        this.counts.overConnectionLimit++;
+      },
+    };
+    try {
+      const tcp = await listenTcp({ ...common, port: c.port });
+      this.listeners.push(tcp);
+      this.ports.tcp = tcp.port;
+      if (c.websocketPort !== null) {
+        const ws = await listenWebSocket({ ...common, port: c.websocketPort });
+        this.listeners.push(ws);
+        this.ports.websocket = ws.port;
+      }
+    } catch (err) {
+      await this.stop();
+      throw new LinegateError(
+        'LG_MQTT_LISTEN',
+        `embedded MQTT broker cannot listen on ${c.host}:${c.port}: ${(err as Error).message}`,
+        { host: c.host, port: c.port },
+      );
+    }
+    this.log.info(
+      { host: c.host, port: this.ports.tcp, websocketPort: this.ports.websocket, users: this.users.size },
+      'embedded MQTT broker listening',
+    );
+  }
+
+  private async authenticate(
+    s: BrokerSession,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<boolean> {
+    const user = username === undefined ? undefined : this.users.get(username);
+    const pw = password ?? Buffer.alloc(0);
+    let ok: boolean;
+    // No user name: refused at once (nothing to learn from the timing). A user name, known or
+    // not, always goes through scrypt unless this password already passed for this user.
+    if (username === undefined || username === '') ok = false;
+    else if (user && password !== undefined && this.verified.has(username, pw)) ok = true;
+    else {
+      // Unknown users and missing passwords run scrypt too (against a dummy): same time, same answer.
+      ok = await verifyPassword(pw, user?.hash ?? null);
+      ok = ok && user !== undefined && password !== undefined;
+      if (ok) this.verified.remember(username, pw);
+    }
+    if (!ok || !user || username === undefined) {
+      this.counts.authRefused++;
+      this.log.warn(
+        { clientId: s.clientId.slice(0, 64), username: username?.slice(0, 64) ?? null },
+        'mqtt login refused',
+      );
+      return false;
+    }
+    this.sessions.set(s.key, user.acl);
+    this.log.info({ clientId: s.clientId, username }, 'mqtt device connected');
+    return true;
+  }
+
+  private authorizeSubscribe(s: BrokerSession, filter: string): boolean {
+    const acl = this.sessions.get(s.key);
+    if (acl?.canSubscribe(filter)) return true;
+    this.counts.subscribeRefused++;
+    this.log.warn(
+      { clientId: s.clientId, username: acl?.username, filter: filter.slice(0, 200) },
+      'mqtt subscribe refused',
+    );
+    return false;
+  }
+
+  private authorizePublish(
+    s: BrokerSession,
+    topic: string,
+    payload: Buffer,
+    done: (err: Error | null) => void,
+  ): void {
+    const acl = this.sessions.get(s.key);
+    if (!acl?.canPublish(topic)) {
+      this.counts.publishRefused++;
+      this.log.warn(
+        { clientId: s.clientId, username: acl?.username, topic: topic.slice(0, 200) },
+        'mqtt publish refused (ACL)',
+      );
+      done(
+        new LinegateError('LG_MQTT_ACL', `${acl?.username ?? '?'} may not publish to ${topic.slice(0, 200)}`),
+      );
+      return;
+    }
+    const accepted = this.ingest.prepare(BROKER_SOURCE, topic, payload);
+    if (accepted === null) {
+      done(null); // refused payload: counted, acknowledged, dropped (a resend would be refused again)
+      return;
+    }
+    this.pending.push({ accepted, done });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Group commit: one persist for every message that arrived since the last turn. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    let error: Error | null = null;
+    try {
+      this.ingest.commit(
+        BROKER_SOURCE,
+        batch.map((b) => b.accepted),
+      );
+    } catch (err) {
+      this.counts.persistFailures++;
+      error = new LinegateError(
+        'LG_MQTT_PERSIST',
+        `samples not stored: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
+      this.log.error({ err, messages: batch.length }, 'persist failed: messages not acknowledged');
+    }
+    for (const b of batch) b.done(error);
+  }
+
+  stats(): BrokerStats {
+    return { listening: { ...this.ports }, clients: this.core?.connectedClients() ?? 0, ...this.counts };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.listeners.splice(0).map((l) => l.close()));
+    this.flush();
+    await this.core?.close();
+    this.core = null;
+  }
+}

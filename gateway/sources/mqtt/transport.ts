@@ -1,0 +1,373 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { PacketSizeGuard } from './packet-guard.js';
+
+/**
+ * The only file that touches aedes, mqtt.js, ws and node:net. Everything above it sees small
+ * interfaces: a broker core with hooks, listeners that hand over guarded connections, and an
+ * external connection whose message hook decides when the acknowledgement is sent.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Embedded broker (aedes). aedes never opens a socket: listeners below call `handle(conn)`.
+
+/** A connected client as the hooks see it: an opaque key plus what the CONNECT said. */
+export interface BrokerSession {
+  readonly key: object;
+  readonly clientId: string;
+}
+
+export interface BrokerHooks {
+  /** CONNECT credentials. Resolve false to refuse with "bad user name or password" (code 4). */
+  authenticate(
+    s: BrokerSession,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<boolean>;
+  /**
+   * Called for every PUBLISH before aedes acknowledges it: for QoS 1, aedes writes the PUBACK only
+   * after `done(null)`; `done(err)` closes the connection without an acknowledgement.
+   */
+  authorizePublish(s: BrokerSession, topic: string, payload: Buffer, done: (err: Error | null) => void): void;
+  /** False refuses the filter: SUBACK 0x80 for it, the connection stays. */
+  authorizeSubscribe(s: BrokerSession, filter: string): boolean;
+  clientGone(s: BrokerSession): void;
+  clientError(s: BrokerSession | null, err: Error): void;
+}
+
+export interface BrokerCoreLimits {
+  readonly connectTimeoutMs: number;
+  readonly maxClientIdLength: number;
+  readonly queueLimit: number;
+  readonly concurrency: number;
+}
+
+export interface BrokerCore {
+  handle(conn: Duplex): void;
+  connectedClients(): number;
+  close(): Promise<void>;
+}
+
+const REFUSED = 4; // CONNACK: bad user name or password (MQTT v3.1.1 §3.2.2.3)
+
+export async function createBrokerCore(hooks: BrokerHooks, limits: BrokerCoreLimits): Promise<BrokerCore> {
+  const sessions = new WeakMap<Client, BrokerSession>();
+  const session = (c: Client): BrokerSession => {
+    let s = sessions.get(c);
+    if (!s) {
+      s = { key: c, clientId: c.id ?? '' };
+      sessions.set(c, s);
+    }
+    return s;
+  };
+  const opts: AedesOptions = {
+    connectTimeout: limits.connectTimeoutMs,
+    maxClientsIdLength: limits.maxClientIdLength,
+    queueLimit: limits.queueLimit,
+    concurrency: limits.concurrency,
+    heartbeatInterval: 60_000,
+    // MQTT 3.1.1 allows 65535-byte client ids; aedes checks only 3.1. Checked here for every version.
+    preConnect: (_client, packet, cb) =>
+      (packet.clientId ?? '').length <= limits.maxClientIdLength
+        ? cb(null, true)
+        : cb(new Error(`client id longer than ${limits.maxClientIdLength}`), false),
+    authenticate: (client, username, password, done) => {
+      hooks.authenticate(session(client), username, password).then(
+        (ok) =>
+          done(
+            ok ? null : Object.assign(new Error('bad user name or password'), { returnCode: REFUSED }),
+            ok,
+          ),
+        () => done(Object.assign(new Error('authentication failed'), { returnCode: REFUSED }), false),
+      );
+    },
+    authorizePublish: (client, packet, cb) => {
+      // client === null: aedes publishing the will of a client that is gone; the will's topic
+      // passed this hook when it was stored, and nothing from it is stored again.
+      if (client === null) return cb(new Error('stale will refused'));
+      hooks.authorizePublish(session(client), packet.topic, packet.payload as Buffer, (err) => cb(err));
+    },
+    authorizeSubscribe: (client, sub, cb) =>
+      cb(null, hooks.authorizeSubscribe(session(client), sub.topic) ? sub : null),
+  };
+  const broker = await Aedes.createBroker(opts);
+  broker.on('clientDisconnect', (c) => hooks.clientGone(session(c)));
+  broker.on('clientError', (c, err) => hooks.clientError(session(c), err));
+  broker.on('connectionError', (_c, err) => hooks.clientError(null, err));
+  return {
+    handle: (conn) => {
+      broker.handle(conn);
+    },
+    connectedClients: () => broker.connectedClients,
+    close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listeners. Every connection goes through a PacketSizeGuard before the broker sees a byte.
+
+/**
+ * A socket seen through a PacketSizeGuard: bytes pass unchanged until a packet announces more
+ * than maxPacketBytes (or a malformed length), then the socket is destroyed before the parser
+ * buffers anything.
+ */
+class GuardedConnection extends Duplex {
+  constructor(
+    private readonly inner: Duplex,
+    maxPacketBytes: number,
+    onRefused: (reason: string) => void,
+  ) {
+    super({ allowHalfOpen: false });
+    const guard = new PacketSizeGuard(maxPacketBytes);
+    inner.on('data', (chunk: Buffer) => {
+      const v = guard.feed(chunk);
+      if (!v.ok) {
+        onRefused(v.reason);
+        this.destroy(new Error(v.reason));
+        return;
+      }
+      if (!this.push(chunk)) inner.pause();
+    });
+    inner.on('end', () => this.push(null));
+    inner.on('error', (err) => this.destroy(err));
+    inner.on('close', () => this.destroy());
+  }
+
+  override _read(): void {
+    this.inner.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.inner.destroyed) cb(new Error('connection closed'));
+    else this.inner.write(chunk, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.inner.end(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.inner.destroy();
+    cb(err);
+  }
+}
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly maxConnections: number;
+  readonly maxPacketBytes: number;
+  readonly onConnection: (conn: Duplex) => void;
+  /** A connection closed by the guard (packet too large, malformed length). */
+  readonly onRefused: (reason: string) => void;
+  /** A connection refused because maxConnections were open. */
+  readonly onOverLimit: () => void;
+}
+
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+function closeServer(server: Server, open: Set<{ destroy(): void }>): Promise<void> {
+  return new Promise((resolve) => {
+    for (const s of open) s.destroy();
+    server.close(() => resolve());
+  });
+}
+
+export async function listenTcp(o: ListenOptions): Promise<Listener> {
+  const open = new Set<Socket>();
+  const server = createServer({ noDelay: true }, (socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => undefined);
+    o.onConnection(new GuardedConnection(socket, o.maxPacketBytes, o.onRefused));
+  });
+  // net.Server closes connections past maxConnections as soon as they are accepted.
+  server.maxConnections = o.maxConnections;
+  server.on('drop', () => o.onOverLimit());
+  const port = await listenOn(server, o.host, o.port);
+  return { port, close: () => closeServer(server, open) };
+}
+
+/** MQTT over WebSocket (subprotocol "mqtt"), for browser clients; the same guard and limit. */
+export async function listenWebSocket(o: ListenOptions): Promise<Listener> {
+  const open = new Set<{ destroy(): void }>();
+  const http = createHttpServer((_req, res) => res.writeHead(426).end());
+  const wss = new WebSocketServer({ server: http, maxPayload: o.maxPacketBytes + 8 });
+  wss.on('connection', (ws) => {
+    if (open.size >= o.maxConnections) {
+      o.onOverLimit();
+      ws.terminate();
+      return;
+    }
+    const stream = createWebSocketStream(ws);
+    open.add(stream);
+    stream.on('close', () => open.delete(stream));
+    stream.on('error', () => undefined);
+    o.onConnection(new GuardedConnection(stream, o.maxPacketBytes, o.onRefused));
+  });
+  const port = await listenOn(http as unknown as Server, o.host, o.port);
+  return {
+    port,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await closeServer(http as unknown as Server, open);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// External broker (mqtt.js).
+
+export interface ExternalOptions {
+  readonly url: string;
+  readonly clientId: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  readonly clean: boolean;
+  readonly protocolVersion: 4 | 5;
+  readonly sessionExpirySeconds: number;
+  readonly keepaliveSeconds: number;
+  readonly connectTimeoutMs: number;
+  readonly tls: {
+    ca: string | null;
+    cert: string | null;
+    key: string | null;
+    servername: string | null;
+  } | null;
+}
+
+export interface ExternalHandlers {
+  /**
+   * Every PUBLISH, before its acknowledgement: for QoS 1 the PUBACK is sent only after this
+   * returns normally. Throwing sends no PUBACK (the broker keeps the message for the session).
+   */
+  onMessage(topic: string, payload: Buffer, qos: number): void;
+  onConnect(sessionPresent: boolean): void;
+  onClose(): void;
+  onError(err: Error): void;
+}
+
+export interface ExternalConnection {
+  subscribe(topics: readonly string[], qos: 0 | 1): Promise<{ granted: readonly number[] }>;
+  /** Opens the connection again after a close (the caller owns the backoff). */
+  reconnect(): void;
+  /** Drops the connection now, without DISCONNECT (the session stays at the broker). */
+  drop(): void;
+  end(): Promise<void>;
+}
+
+function readPem(file: string | null, what: string): Buffer | undefined {
+  if (file === null) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(
+      `cannot read tls.${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Connects with mqtt.js, its own reconnect switched off (reconnectPeriod 0: the client source
+ * owns the capped backoff). mqtts:// always verifies the broker (rejectUnauthorized); there is
+ * no setting that turns it off and no fallback to plain text.
+ *
+ * The acknowledgement hook: mqtt.js honours `customHandleAcks` only with MQTT 5; with 3.1.1 it
+ * acknowledges by itself, but still calls `handleMessage(packet, cb)` before sending the PUBACK
+ * of a QoS 1 message. So: QoS 1 under MQTT 5 → customHandleAcks; QoS 1 under 3.1.1, and QoS 0
+ * (which never reaches customHandleAcks) → handleMessage. In both, the handler runs before the
+ * PUBACK, and an exception means no PUBACK.
+ */
+export function connectExternal(o: ExternalOptions, h: ExternalHandlers): ExternalConnection {
+  const tls = o.tls;
+  const opts: IClientOptions = {
+    clientId: o.clientId,
+    clean: o.clean,
+    protocolVersion: o.protocolVersion,
+    keepalive: o.keepaliveSeconds,
+    connectTimeout: o.connectTimeoutMs,
+    reconnectPeriod: 0,
+    resubscribe: true,
+    ...(o.username !== null ? { username: o.username } : {}),
+    ...(o.password !== null ? { password: o.password } : {}),
+    ...(o.protocolVersion === 5 && !o.clean
+      ? { properties: { sessionExpiryInterval: o.sessionExpirySeconds } }
+      : {}),
+    ...(o.url.startsWith('mqtts://')
+      ? {
+          rejectUnauthorized: true,
+          ca: readPem(tls?.ca ?? null, 'ca'),
+          cert: readPem(tls?.cert ?? null, 'cert'),
+          key: readPem(tls?.key ?? null, 'key'),
+          ...(tls?.servername ? { servername: tls.servername } : {}),
+        }
+      : {}),
+  };
+  const deliver = (topic: string, payload: Buffer, packet: IPublishPacket): Error | null => {
+    try {
+      h.onMessage(topic, payload, packet.qos);
+      return null;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+  if (o.protocolVersion === 5) {
+    opts.customHandleAcks = (topic, message, packet, done) => {
+      const err = deliver(topic, message, packet);
+      if (err) done(err);
+      else done(0);
+    };
+  }
+  const client: MqttClient = mqtt.connect(o.url, opts);
+  client.handleMessage = (packet, cb) => {
+    if (o.protocolVersion === 5 && packet.qos > 0) return cb();
+    const err = deliver(packet.topic, packet.payload as Buffer, packet);
+    // cb(err) makes mqtt.js skip the PUBACK; the error surfaces through the 'error' event.
+    cb(err ?? undefined);
+    if (err) client.emit('error', err);
+  };
+  client.on('connect', (connack) => h.onConnect(connack.sessionPresent));
+  client.on('close', () => h.onClose());
+  client.on('error', (err) => h.onError(err));
+  return {
+    subscribe: (topics, qos) =>
+      new Promise((resolve, reject) => {
+        client.subscribe([...topics], { qos }, (err, granted) =>
+          err ? reject(err) : resolve({ granted: (granted ?? []).map((g) => g.qos) }),
+        );
+      }),
+    reconnect: () => {
+      client.reconnect();
+    },
+    drop: () => {
+      client.end(true);
+    },
+    end: () =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        client.end(false, {}, () => {
+          clearTimeout(t);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * The SQLite outbox of one sink (implements core/outbox.ts `Outbox`): a cursor over the `sample`
+ * and `event` tables, which share one seq space. `next()` reads rows after the cursor from both
+ * tables and merges them by seq, so a batch is the oldest unsent rows in the order the store
+ * wrote them (within one flush: that flush's events first, then its samples, in append order).
+ * Nothing is copied per sink: two sinks read the same rows through two cursors.
+ *
+ * Calling rules (the contract in core/outbox.ts, made precise here):
+ * - One runner per sink. It calls `next(limit)`, delivers the batch, then calls `ack(batch)`
+ *   with that same, unmodified batch; rows it could not deliver for good are first passed to
+ *   `quarantine(batch, keys, reason)` (any number of calls, each key of the batch at most once
+ *   per reason) and then the batch is acked as a whole.
+ * - A batch not acked comes back, the same rows first, from the next `next()` (also after a
+ *   restart: the cursor is in the database). Delivery is at-least-once.
+ * - `ack` moves the cursor to the batch's greatest seq in one statement (atomic; never
+ *   backwards, so a stale second ack is harmless). Acking a batch that skipped rows (one not
+ *   from `next()`) would skip them for this sink: don't.
+ * - `quarantine` copies the rows (names resolved, as JSON) to the `quarantine` table for this
+ *   sink only, in one transaction; the rows stay in the store for other sinks and for history.
+ *   Quarantining the same key twice keeps the first reason (idempotent across a crash between
+ *   `quarantine` and `ack`). It does not move the cursor.
+ * - `depth()` is the number of unsent rows, exact, from seq arithmetic (row-counts.ts): cheap
+ *   whatever the backlog. `oldestUnsentTs()` is the smaller acquisition ts of the
+ *   first unsent sample and the first unsent event, null when nothing is unsent.
+ * - Every method throws LG_STORE_SINK if the sink was unregistered meanwhile.
+ * RowKey is the row's seq in decimal: opaque to sinks, unique across both tables.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { LinegateError } from '../core/errors.js';
+import type { EventRow, Outbox, OutboxBatch, OutboxRow, RowKey, SampleRow } from '../core/outbox.js';
+import { RowCounts } from './row-counts.js';
+import type { SeriesDictionary } from './series.js';
+import type { SinkRegistry } from './sinks.js';
+import { decodeQuality, decodeValue } from './value-codec.js';
+
+interface RawSampleRow {
+  seq: number;
+  ts: number;
+  series: number;
+  value: number | Buffer | null;
+  flags: number;
+}
+
+interface RawEventRow {
+  seq: number;
+  ts: number;
+  measurement: string;
+  tags: string;
+  fields: string;
+}
+
+export interface StoreOutboxDeps {
+  readonly db: Database;
+  readonly sink: string;
+  readonly series: SeriesDictionary;
+  readonly sinks: SinkRegistry;
+  readonly now?: () => number;
+}
+
+/** Greatest limit `next` honours; larger asks are cut to it. */
+export const MAX_BATCH_ROWS = 100_000;
+
+export class StoreOutbox implements Outbox {
+  readonly sink: string;
+  private readonly db: Database;
+  private readonly series: SeriesDictionary;
+  private readonly sinks: SinkRegistry;
+  private readonly now: () => number;
+  private readonly nextSamples: Statement<[number, number], RawSampleRow>;
+  private readonly nextEvents: Statement<[number, number], RawEventRow>;
+  private readonly counts: RowCounts;
+  private readonly firstSampleTs: Statement<[number], { ts: number }>;
+  private readonly firstEventTs: Statement<[number], { ts: number }>;
+  private readonly insertQuarantine: Statement<[string, number, number, number, string, string]>;
+
+  constructor(deps: StoreOutboxDeps) {
+    const { db } = deps;
+    this.db = db;
+    this.sink = deps.sink;
+    this.series = deps.series;
+    this.sinks = deps.sinks;
+    this.now = deps.now ?? Date.now;
+    this.nextSamples = db.prepare(
+      'SELECT seq, ts, series, value, flags FROM sample WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.nextEvents = db.prepare(
+      'SELECT seq, ts, measurement, tags, fields FROM event WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.counts = new RowCounts(db);
+    this.firstSampleTs = db.prepare('SELECT ts FROM sample WHERE seq > ? ORDER BY seq LIMIT 1');
+    this.firstEventTs = db.prepare('SELECT ts FROM event WHERE seq > ? ORDER BY seq LIMIT 1');
+    this.insertQuarantine = db.prepare(
+      'INSERT OR IGNORE INTO quarantine (sink, seq, ts, at, reason, row) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  next(limit: number): OutboxBatch {
+    const cursor = this.sinks.cursor(this.sink);
+    const n = Math.max(0, Math.min(MAX_BATCH_ROWS, Math.floor(limit)));
+    if (n === 0) return { sink: this.sink, rows: [] };
+    const samples = this.nextSamples.all(cursor, n);
+    const events = this.nextEvents.all(cursor, n);
+    const rows: OutboxRow[] = [];
+    let i = 0;
+    let j = 0;
+    while (rows.length < n && (i < samples.length || j < events.length)) {
+      const s = samples[i];
+      const e = events[j];
+      if (s && (!e || s.seq < e.seq)) {
+        rows.push(this.sampleRow(s));
+        i++;
+      } else if (e) {
+        rows.push(eventRow(e));
+        j++;
+      }
+    }
+    return { sink: this.sink, rows };
+  }
+
+  ack(batch: OutboxBatch): void {
+    this.checkBatch(batch);
+    let max = 0;
+    for (const row of batch.rows) max = Math.max(max, seqOf(row.key));
+    if (max > 0) this.sinks.advanceTo(this.sink, max);
+    else this.sinks.cursor(this.sink); // still refuses an unregistered sink
+  }
+
+  quarantine(batch: OutboxBatch, keys: readonly RowKey[], reason: string): void {
+    this.checkBatch(batch);
+    const byKey = new Map(batch.rows.map((r) => [r.key, r]));
+    const rows = keys.map((key) => {
+      const row = byKey.get(key);
+      if (!row) {
+        throw new LinegateError('LG_STORE_SINK', `quarantine: key ${key} is not in the batch`, {
+          sink: this.sink,
+          key,
+        });
+      }
+      return row;
+    });
+    this.sinks.cursor(this.sink);
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const row of rows) {
+        this.insertQuarantine.run(this.sink, seqOf(row.key), row.ts, at, reason, JSON.stringify(row));
+      }
+    })();
+  }
+
+  depth(): number {
+    const cursor = this.sinks.cursor(this.sink);
+    return this.counts.samplesAfter(cursor) + this.counts.eventsAfter(cursor);
+  }
+
+  oldestUnsentTs(): number | null {
+    const cursor = this.sinks.cursor(this.sink);
+    const s = this.firstSampleTs.get(cursor);
+    const e = this.firstEventTs.get(cursor);
+    if (!s && !e) return null;
+    return Math.min(s?.ts ?? Number.POSITIVE_INFINITY, e?.ts ?? Number.POSITIVE_INFINITY);
+  }
+
+  private checkBatch(batch: OutboxBatch): void {
+    if (batch.sink !== this.sink) {
+      throw new LinegateError(
+        'LG_STORE_SINK',
+        `a batch of sink "${batch.sink}" was given to the outbox of "${this.sink}"`,
+        { sink: this.sink, batchSink: batch.sink },
+      );
+    }
+  }
+
+  private sampleRow(r: RawSampleRow): SampleRow {
+    const { machine, point } = this.series.name(r.series);
+    return {
+      key: String(r.seq),
+      kind: 'sample',
+      machine,
+      point,
+      value: decodeValue(r.value, r.flags),
+      quality: decodeQuality(r.flags),
+      ts: r.ts,
+    };
+  }
+}
+
+function eventRow(r: RawEventRow): EventRow {
+  return {
+    key: String(r.seq),
+    kind: 'event',
+    measurement: r.measurement,
+    tags: JSON.parse(r.tags) as Record<string, string>,
+    fields: JSON.parse(r.fields) as Record<string, number | boolean | string>,
+    ts: r.ts,
+  };
+}
+
+/** The seq of a RowKey; throws LG_STORE_SINK for a key this store did not hand out. */
+export function seqOf(key: RowKey): number {
+  const seq = Number(key);
+  if (!Number.isSafeInteger(seq) || seq <= 0) {
+    throw new LinegateError('LG_STORE_SINK', `"${key}" is not a row key of this store`, { key });
+  }
+  return seq;
+}

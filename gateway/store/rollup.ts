@@ -1,0 +1,174 @@
+/**
+ * 1-minute, 1-hour and 1-day rollups, kept up to date at each flush: the flush aggregates its
+ * batch in memory per (bucket, series) and upserts one row per aggregate into each table, so
+ * nothing is ever rescanned.
+ *
+ * What a rollup row holds (see migrations.ts for the columns):
+ * - cnt: every sample of the series in the bucket, whatever its value or quality;
+ * - n, vsum, vmin, vmax, vlast (+ last_ts): over the numeric samples (finite numbers, booleans
+ *   as 0/1) whose quality is not `bad`; strings, null, NaN and ±Infinity are left out. avg is
+ *   vsum / n. vlast is the value with the greatest ts (a later write wins a tie);
+ * - dsum: the sum of the `delta` numbers the caller passed with its samples (counter roles:
+ *   the pipeline computes deltas, wraps included), NULL when none was passed. The store never
+ *   derives deltas itself;
+ * - first_seq/last_seq: the seq range of the bucket's raw rows (used by raw history reads).
+ *
+ * Buckets are aligned to UTC, shifted by `tzOffsetMinutes` for hours and days so that a day
+ * bucket starts at local midnight (fixed offset: Vietnam has no daylight saving time).
+ */
+import type { Database, Statement } from 'better-sqlite3';
+
+export type Resolution = '1m' | '1h' | '1d';
+export const RESOLUTIONS: readonly Resolution[] = ['1m', '1h', '1d'];
+export const RESOLUTION_MS: Readonly<Record<Resolution, number>> = {
+  '1m': 60_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+};
+
+export function bucketStart(ts: number, res: Resolution, tzOffsetMs = 0): number {
+  const size = RESOLUTION_MS[res];
+  const off = res === '1m' ? 0 : tzOffsetMs;
+  return Math.floor((ts + off) / size) * size - off;
+}
+
+export interface RollupAgg {
+  cnt: number;
+  n: number;
+  sum: number | null;
+  min: number | null;
+  max: number | null;
+  last: number | null;
+  lastTs: number | null;
+  dsum: number | null;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** Aggregates one flush's samples per resolution, bucket and series (pure, in memory). */
+export class RollupAccumulator {
+  private readonly maps: Record<Resolution, Map<number, Map<number, RollupAgg>>> = {
+    '1m': new Map(),
+    '1h': new Map(),
+    '1d': new Map(),
+  };
+
+  constructor(private readonly tzOffsetMs = 0) {}
+
+  /** `numeric`: the value's number if it counts for stats (see the header), else null. */
+  add(series: number, ts: number, seq: number, numeric: number | null, delta: number | undefined): void {
+    for (const res of RESOLUTIONS) {
+      const bucket = bucketStart(ts, res, this.tzOffsetMs);
+      let bySeries = this.maps[res].get(bucket);
+      if (!bySeries) {
+        bySeries = new Map();
+        this.maps[res].set(bucket, bySeries);
+      }
+      let a = bySeries.get(series);
+      if (!a) {
+        a = {
+          cnt: 0,
+          n: 0,
+          sum: null,
+          min: null,
+          max: null,
+          last: null,
+          lastTs: null,
+          dsum: null,
+          firstSeq: seq,
+          lastSeq: seq,
+        };
+        bySeries.set(series, a);
+      }
+      a.cnt++;
+      a.firstSeq = Math.min(a.firstSeq, seq);
+      a.lastSeq = Math.max(a.lastSeq, seq);
+      if (numeric !== null) {
+        a.n++;
+        a.sum = (a.sum ?? 0) + numeric;
+        a.min = a.min === null ? numeric : Math.min(a.min, numeric);
+        a.max = a.max === null ? numeric : Math.max(a.max, numeric);
+        if (a.lastTs === null || ts >= a.lastTs) {
+          a.last = numeric;
+          a.lastTs = ts;
+        }
+      }
+      if (delta !== undefined && Number.isFinite(delta)) a.dsum = (a.dsum ?? 0) + delta;
+    }
+  }
+
+  *entries(res: Resolution): Generator<[number, number, RollupAgg]> {
+    for (const [bucket, bySeries] of this.maps[res]) {
+      for (const [series, agg] of bySeries) yield [bucket, series, agg];
+    }
+  }
+}
+
+type UpsertArgs = [
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number,
+  number,
+];
+
+const upsertSql = (table: string) => `
+INSERT INTO ${table} (bucket, series, cnt, n, vsum, vmin, vmax, vlast, last_ts, dsum, first_seq, last_seq)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (bucket, series) DO UPDATE SET
+  cnt = cnt + excluded.cnt,
+  n = n + excluded.n,
+  vsum = coalesce(vsum + excluded.vsum, vsum, excluded.vsum),
+  vmin = min(coalesce(vmin, excluded.vmin), coalesce(excluded.vmin, vmin)),
+  vmax = max(coalesce(vmax, excluded.vmax), coalesce(excluded.vmax, vmax)),
+  vlast = CASE WHEN excluded.last_ts IS NOT NULL AND (last_ts IS NULL OR excluded.last_ts >= last_ts)
+               THEN excluded.vlast ELSE vlast END,
+  last_ts = max(coalesce(last_ts, excluded.last_ts), coalesce(excluded.last_ts, last_ts)),
+  dsum = coalesce(dsum + excluded.dsum, dsum, excluded.dsum),
+  first_seq = min(first_seq, excluded.first_seq),
+  last_seq = max(last_seq, excluded.last_seq)`;
+
+/** Writes an accumulator's aggregates. Inside the writer's transaction. */
+export class RollupWriter {
+  private readonly upserts: Record<Resolution, Statement<UpsertArgs>>;
+
+  constructor(db: Database) {
+    this.upserts = {
+      '1m': db.prepare(upsertSql('rollup_1m')),
+      '1h': db.prepare(upsertSql('rollup_1h')),
+      '1d': db.prepare(upsertSql('rollup_1d')),
+    };
+  }
+
+  write(acc: RollupAccumulator): number {
+    let rows = 0;
+    for (const res of RESOLUTIONS) {
+      const stmt = this.upserts[res];
+      for (const [bucket, series, a] of acc.entries(res)) {
+        stmt.run(
+          bucket,
+          series,
+          a.cnt,
+          a.n,
+          a.sum,
+          a.min,
+          a.max,
+          a.last,
+          a.lastTs,
+          a.dsum,
+          a.firstSeq,
+          a.lastSeq,
+        );
+        rows++;
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Buffers samples (and events) in memory and writes them in one transaction per `flush()`:
+ * raw rows, the rollup upserts for the buckets they touch, and the seq-time entry, together.
+ * Every sample is stored (change-only storage is not done here).
+ *
+ * Calling rules: one writer per database (it hands out the seqs). `append`/`appendEvents` any
+ * time; they validate and throw LG_STORE_INVALID for the whole call before buffering anything.
+ * `flush()` is called by one owner (store-runner.ts, about once a second, and once more on
+ * stop); it writes up to `maxBatch` rows (events first, then samples in append order) and
+ * leaves the rest for the next call. It does not throw for write failures: the result says
+ * `full` (disk full, after one shed-and-retry; see retention.ts) or carries `error`, and the
+ * rows stay in memory to be tried again. Memory is bounded by `maxPending` samples: beyond it
+ * the oldest buffered samples are dropped and counted (reason `memory`). Events are never
+ * dropped from memory (they are few).
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { LinegateError } from '../core/errors.js';
+import type { Sample } from '../core/sample.js';
+import { ALL_SINKS, Counters } from './counters.js';
+import { RollupAccumulator, RollupWriter } from './rollup.js';
+import { SeqTimeline } from './seq-time.js';
+import { SeriesDictionary } from './series.js';
+import { encodeValue, numericValue } from './value-codec.js';
+
+/** A sample as the store takes it: `delta` is the counter increment the pipeline computed. */
+export interface StoreSample extends Sample {
+  readonly delta?: number;
+}
+
+/** A non-telemetry row for the sinks (production, state, alarms), never shed. */
+export interface StoreEvent {
+  readonly measurement: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, number | boolean | string>>;
+  readonly ts: number;
+}
+
+/** What the writer needs from the retention policy; see retention.ts. */
+export interface SpaceKeeper {
+  makeRoom(rowsWanted: number): { readonly rows: number };
+  enforceCap(): { readonly rows: number };
+}
+
+export interface SampleWriterOptions {
+  /** Rows per flush transaction; default 50 000. */
+  readonly maxBatch?: number;
+  /** Samples held in memory at most; default 500 000 (about 100 MB). */
+  readonly maxPending?: number;
+  /** Day (and hour) rollup buckets start at local midnight of this fixed UTC offset; default 0. */
+  readonly tzOffsetMinutes?: number;
+  readonly now?: () => number;
+  readonly log?: Logger;
+  /** Shared with the other parts of a store; created if absent. */
+  readonly series?: SeriesDictionary;
+  readonly counters?: Counters;
+  readonly timeline?: SeqTimeline;
+  /** Without one, a full disk is reported but nothing is shed. */
+  readonly space?: SpaceKeeper;
+}
+
+export interface FlushResult {
+  /** Rows committed by this call (samples + events). */
+  readonly written: number;
+  readonly samples: number;
+  readonly events: number;
+  /** Still in memory after this call. */
+  readonly pending: number;
+  /** The disk stayed full: nothing was written. */
+  readonly full: boolean;
+  /** Raw samples shed by this call (disk full or disk cap). */
+  readonly shed: number;
+  readonly ms: number;
+  readonly error?: LinegateError;
+}
+
+export interface WriterStats {
+  readonly pendingSamples: number;
+  readonly pendingEvents: number;
+  readonly full: boolean;
+  readonly lastFlushAt: number | null;
+  readonly lastFlushMs: number | null;
+  readonly lastFlushRows: number;
+  /** Samples dropped from memory by this process (also persisted as counter `memory`). */
+  readonly droppedFromMemory: number;
+  readonly lastError: { readonly code: string; readonly message: string; readonly ts: number } | null;
+}
+
+export class SampleWriter {
+  private samples: StoreSample[] = [];
+  private events: StoreEvent[] = [];
+  private nextSeq: number;
+  private droppedUnsaved = 0;
+  private droppedTotal = 0;
+  private full = false;
+  private last = { at: null as number | null, ms: null as number | null, rows: 0 };
+  private lastError: WriterStats['lastError'] = null;
+  private readonly maxBatch: number;
+  private readonly maxPending: number;
+  private readonly tzOffsetMs: number;
+  private readonly now: () => number;
+  private readonly series: SeriesDictionary;
+  private readonly counters: Counters;
+  private readonly timeline: SeqTimeline;
+  private readonly rollups: RollupWriter;
+  private readonly insertSample: Statement<[number, number, number, number | Buffer | null, number]>;
+  private readonly insertEvent: Statement<[number, number, string, string, string]>;
+  private readonly selectNextSeq: Statement<[], { s: number }>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: SampleWriterOptions = {},
+  ) {
+    this.maxBatch = Math.max(1, opts.maxBatch ?? 50_000);
+    this.maxPending = Math.max(this.maxBatch, opts.maxPending ?? 500_000);
+    this.tzOffsetMs = (opts.tzOffsetMinutes ?? 0) * 60_000;
+    this.now = opts.now ?? Date.now;
+    this.series = opts.series ?? new SeriesDictionary(db);
+    this.counters = opts.counters ?? new Counters(db);
+    this.timeline = opts.timeline ?? new SeqTimeline(db);
+    this.rollups = new RollupWriter(db);
+    this.insertSample = db.prepare(
+      'INSERT INTO sample (seq, ts, series, value, flags) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.insertEvent = db.prepare(
+      'INSERT INTO event (seq, ts, measurement, tags, fields) VALUES (?, ?, ?, ?, ?)',
+    );
+    // Never reuse a seq a cursor, a quarantined row or a seq-time entry may still name.
+    this.selectNextSeq = db.prepare(`SELECT 1 + max(
+      coalesce((SELECT max(seq) FROM sample), 0), coalesce((SELECT max(seq) FROM event), 0),
+      coalesce((SELECT max(cursor) FROM sink), 0), coalesce((SELECT max(seq) FROM quarantine), 0),
+      coalesce((SELECT max(first_seq) FROM seq_time), 0)) AS s`);
+    this.nextSeq = this.readNextSeq();
+  }
+
+  append(samples: readonly StoreSample[]): void {
+    for (const s of samples) {
+      if (!Number.isFinite(s.ts)) {
+        throw new LinegateError('LG_STORE_INVALID', `sample ts is not a number: ${String(s.ts)}`, {
+          machine: s.machine,
+          point: s.point,
+        });
+      }
+    }
+    for (const s of samples) this.samples.push(s);
+    this.bound();
+  }
+
+  appendEvents(events: readonly StoreEvent[]): void {
+    for (const e of events) validateEvent(e);
+    for (const e of events) this.events.push(e);
+  }
+
+  pending(): number {
+    return this.samples.length + this.events.length;
+  }
+
+  flush(): FlushResult {
+    const t0 = performance.now();
+    const events = this.events.slice(0, this.maxBatch);
+    const samples = this.samples.slice(0, this.maxBatch - events.length);
+    if (events.length === 0 && samples.length === 0) {
+      return this.result(0, 0, 0, false, 0, t0);
+    }
+    let shed = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.write(events, samples);
+        break;
+      } catch (err) {
+        this.afterRollback();
+        const full = (err as { code?: string }).code === 'SQLITE_FULL';
+        if (full && attempt === 0 && this.opts.space) {
+          try {
+            shed += this.opts.space.makeRoom(samples.length + events.length).rows;
+            continue;
+          } catch (shedErr) {
+            this.opts.log?.debug({ err: shedErr }, 'shedding on a full disk failed');
+          }
+        }
+        return this.failed(err, full, shed, t0);
+      }
+    }
+    this.events.splice(0, events.length);
+    this.samples.splice(0, samples.length);
+    this.droppedUnsaved = 0;
+    if (this.full) this.opts.log?.info({ pending: this.pending() }, 'disk has room again: writing resumed');
+    this.full = false;
+    this.lastError = null;
+    try {
+      shed += this.opts.space?.enforceCap().rows ?? 0;
+    } catch (err) {
+      this.opts.log?.warn({ err }, 'disk cap check failed');
+    }
+    this.last = { at: this.now(), ms: performance.now() - t0, rows: events.length + samples.length };
+    return this.result(events.length + samples.length, samples.length, events.length, false, shed, t0);
+  }
+
+  stats(): WriterStats {
+    return {
+      pendingSamples: this.samples.length,
+      pendingEvents: this.events.length,
+      full: this.full,
+      lastFlushAt: this.last.at,
+      lastFlushMs: this.last.ms,
+      lastFlushRows: this.last.rows,
+      droppedFromMemory: this.droppedTotal,
+      lastError: this.lastError,
+    };
+  }
+
+  private write(events: readonly StoreEvent[], samples: readonly StoreSample[]): void {
+    let timelineToken: number | null = null;
+    let seq = this.nextSeq;
+    try {
+      this.db.transaction(() => {
+        timelineToken = this.timeline.beforeWrite(seq, this.now());
+        for (const e of events) {
+          this.insertEvent.run(
+            seq++,
+            Math.round(e.ts),
+            e.measurement,
+            JSON.stringify(e.tags),
+            JSON.stringify(e.fields),
+          );
+        }
+        const acc = new RollupAccumulator(this.tzOffsetMs);
+        for (const s of samples) {
+          const id = this.series.idFor(s.machine, s.point);
+          const ts = Math.round(s.ts);
+          const enc = encodeValue(s.value, s.quality);
+          this.insertSample.run(seq, ts, id, enc.value, enc.flags);
+          acc.add(id, ts, seq, s.quality === 'bad' ? null : numericValue(s.value), s.delta);
+          seq++;
+        }
+        this.rollups.write(acc);
+        this.counters.add('memory', ALL_SINKS, this.droppedUnsaved);
+      })();
+    } catch (err) {
+      this.timeline.rolledBack(timelineToken);
+      throw err;
+    }
+    this.series.commit();
+    this.nextSeq = seq;
+  }
+
+  private afterRollback(): void {
+    this.series.rollback();
+    try {
+      this.nextSeq = this.readNextSeq();
+    } catch {
+      // Reading failed too (I/O): keep the in-memory value, which is still unused.
+    }
+  }
+
+  private failed(err: unknown, full: boolean, shed: number, t0: number): FlushResult {
+    const error = new LinegateError(
+      full ? 'LG_STORE_FULL' : 'LG_STORE_IO',
+      full
+        ? 'the disk is full: the batch stays in memory and is retried at the next flush'
+        : `writing the batch failed: ${(err as Error).message}`,
+      { file: this.db.name, pending: this.pending(), sqlite: (err as { code?: string }).code },
+      { cause: err },
+    );
+    const changed = this.full !== full || this.lastError?.code !== error.code;
+    this.full = full;
+    this.lastError = { code: error.code, message: error.message, ts: this.now() };
+    if (changed) this.opts.log?.error({ err: error, pending: this.pending() }, 'store write failed');
+    this.bound();
+    return { ...this.result(0, 0, 0, full, shed, t0), error };
+  }
+
+  /** Keeps at most maxPending samples in memory, dropping the oldest (counted). */
+  private bound(): void {
+    const over = this.samples.length - this.maxPending;
+    if (over <= 0) return;
+    this.samples.splice(0, over);
+    this.droppedUnsaved += over;
+    this.droppedTotal += over;
+    this.opts.log?.warn(
+      { dropped: over, total: this.droppedTotal },
+      'memory buffer full: oldest samples dropped',
+    );
+  }
+
+  private readNextSeq(): number {
+    return this.selectNextSeq.get()?.s ?? 1;
+  }
+
+  private result(
+    written: number,
+    samples: number,
+    events: number,
+    full: boolean,
+    shed: number,
+    t0: number,
+  ): FlushResult {
+    return { written, samples, events, pending: this.pending(), full, shed, ms: performance.now() - t0 };
+  }
+}
+
+function validateEvent(e: StoreEvent): void {
+  const bad = (why: string) =>
+    new LinegateError('LG_STORE_INVALID', `event "${e.measurement}": ${why}`, { measurement: e.measurement });
+  if (typeof e.measurement !== 'string' || e.measurement === '') throw bad('the measurement is empty');
+  if (!Number.isFinite(e.ts)) throw bad(`ts is not a number: ${String(e.ts)}`);
+  for (const [k, v] of Object.entries(e.tags)) {
+    if (typeof v !== 'string') throw bad(`tag ${k} is not a string`);
+  }
+  const fields = Object.entries(e.fields);
+  if (fields.length === 0) throw bad('an event needs at least one field');
+  for (const [k, v] of fields) {
+    const ok =
+      typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+    if (!ok) throw bad(`field ${k} is not a finite number, a boolean or a string`);
+  }
+}

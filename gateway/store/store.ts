@@ -1,0 +1,221 @@
+/**
+ * The local store as one object: opens the database (database.ts), and wires the writer, the
+ * outboxes, retention, history and stats over one connection.
+ *
+ * Calling rules: `Store.open` once per data directory and process (SQLite allows more, the
+ * seq allocation does not: one writer per file). All methods are synchronous and must be
+ * called from the one thread that opened it. `registerSink` each sink at start-up, then give
+ * its outbox to its runner. Timers are not here: store-runner.ts calls `flush()` about once a
+ * second and `maintain()` about once a minute. `close()` once, last: it flushes what is
+ * buffered (as far as the disk allows) and closes the file; nothing may be called after it.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { LinegateError } from '../core/errors.js';
+import { Counters } from './counters.js';
+import { type OpenDatabaseOptions, openDatabase, type Recovery } from './database.js';
+import { History, type HistoryQuery, type HistoryResult } from './history.js';
+import { StoreOutbox } from './outbox.js';
+import { type AgeResult, type DeletedRows, Retention, type RetentionPolicy } from './retention.js';
+import {
+  type FlushResult,
+  SampleWriter,
+  type SampleWriterOptions,
+  type StoreEvent,
+  type StoreSample,
+} from './sample-writer.js';
+import { SeqTimeline } from './seq-time.js';
+import { SeriesDictionary } from './series.js';
+import { type RegisterSinkOptions, SinkRegistry } from './sinks.js';
+import { StatsReader, type StoreStats } from './stats.js';
+
+export interface StoreOptions
+  extends Pick<OpenDatabaseOptions, 'dataDir' | 'fileName' | 'walAutocheckpointPages' | 'cacheKiB'>,
+    Pick<SampleWriterOptions, 'maxBatch' | 'maxPending' | 'tzOffsetMinutes'> {
+  /** Retention and disk cap; defaults in retention.ts (7 days raw, 1 GiB). */
+  readonly retention?: Partial<RetentionPolicy>;
+  readonly now?: () => number;
+  readonly log?: Logger;
+}
+
+export interface MaintainResult {
+  readonly age: AgeResult;
+  readonly cap: DeletedRows;
+}
+
+export class Store {
+  readonly path: string;
+  /** Set when a corrupt file was found at open and moved aside: raise an event with it. */
+  readonly recovered: Recovery | null;
+  readonly writer: SampleWriter;
+  readonly retention: Retention;
+  private readonly series: SeriesDictionary;
+  private readonly sinks: SinkRegistry;
+  private readonly historyReader: History;
+  private readonly statsReader: StatsReader;
+  private readonly outboxes = new Map<string, StoreOutbox>();
+  private closed = false;
+
+  private constructor(
+    readonly db: Database,
+    opened: { path: string; recovered: Recovery | null },
+    private readonly opts: StoreOptions,
+  ) {
+    const now = opts.now ?? Date.now;
+    this.path = opened.path;
+    this.recovered = opened.recovered;
+    this.series = new SeriesDictionary(db);
+    this.sinks = new SinkRegistry(db, now);
+    const counters = new Counters(db);
+    const timeline = new SeqTimeline(db);
+    this.retention = new Retention({
+      db,
+      path: this.path,
+      sinks: this.sinks,
+      counters,
+      timeline,
+      policy: opts.retention,
+      now,
+      log: opts.log,
+    });
+    this.writer = new SampleWriter(db, {
+      maxBatch: opts.maxBatch,
+      maxPending: opts.maxPending,
+      tzOffsetMinutes: opts.tzOffsetMinutes,
+      now,
+      log: opts.log,
+      series: this.series,
+      counters,
+      timeline,
+      space: this.retention,
+    });
+    this.historyReader = new History({
+      db,
+      series: this.series,
+      rollupRetentionMs: this.retention.policy.rollupRetentionMs,
+      tzOffsetMinutes: opts.tzOffsetMinutes,
+      now,
+    });
+    this.statsReader = new StatsReader({
+      db,
+      path: this.path,
+      sinks: this.sinks,
+      counters,
+      retention: this.retention,
+      writer: () => this.writer.stats(),
+      outbox: (name) => this.outbox(name),
+    });
+  }
+
+  /** Opens (creating, migrating, or recovering from corruption) `<dataDir>/linegate.db`. */
+  static open(opts: StoreOptions): Store {
+    const opened = openDatabase({ ...opts });
+    try {
+      const store = new Store(opened.db, opened, opts);
+      if (opened.recovered)
+        opts.log?.error({ ...opened.recovered }, 'corrupt database moved aside, fresh one created');
+      return store;
+    } catch (err) {
+      opened.db.close();
+      throw err;
+    }
+  }
+
+  append(samples: readonly StoreSample[]): void {
+    this.writer.append(samples);
+  }
+
+  appendEvents(events: readonly StoreEvent[]): void {
+    this.writer.appendEvents(events);
+  }
+
+  flush(): FlushResult {
+    return this.writer.flush();
+  }
+
+  /** Creates the sink's cursor if new (see sinks.ts for `from`) and returns its outbox. */
+  registerSink(name: string, opts: RegisterSinkOptions = {}): StoreOutbox {
+    this.sinks.register(name, opts);
+    return this.outbox(name);
+  }
+
+  /** Forgets a sink for good: its unsent rows no longer hold events back. */
+  unregisterSink(name: string): void {
+    this.sinks.unregister(name);
+    this.outboxes.delete(name);
+  }
+
+  /** The outbox of a registered sink; throws LG_STORE_SINK otherwise. */
+  outbox(name: string): StoreOutbox {
+    let outbox = this.outboxes.get(name);
+    if (!outbox) {
+      if (!this.sinks.has(name)) {
+        throw new LinegateError('LG_STORE_SINK', `sink "${name}" is not registered`, { sink: name });
+      }
+      outbox = new StoreOutbox({
+        db: this.db,
+        sink: name,
+        series: this.series,
+        sinks: this.sinks,
+        now: this.opts.now,
+      });
+      this.outboxes.set(name, outbox);
+    }
+    return outbox;
+  }
+
+  sinkNames(): string[] {
+    return this.sinks.list().map((s) => s.name);
+  }
+
+  history(q: HistoryQuery): HistoryResult {
+    return this.historyReader.query(q);
+  }
+
+  /** Age retention, then the disk cap (see retention.ts). About once a minute. */
+  maintain(): MaintainResult {
+    const age = this.retention.runAge();
+    const cap = this.retention.enforceCap();
+    return { age, cap };
+  }
+
+  stats(): StoreStats {
+    return this.statsReader.read();
+  }
+
+  /** `PRAGMA integrity_check` (reads the whole file: for tests and tools, not at run time). */
+  integrityCheck(): string[] {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  }
+
+  /**
+   * Flushes everything buffered (several transactions if more than maxBatch), then closes.
+   * Returns how many buffered rows could not be written (disk full or I/O error).
+   */
+  close(): { readonly unwritten: number } {
+    if (this.closed) return { unwritten: 0 };
+    let unwritten = 0;
+    try {
+      while (this.writer.pending() > 0) {
+        const r = this.writer.flush();
+        if (r.written === 0) {
+          unwritten = this.writer.pending();
+          this.opts.log?.error(
+            { unwritten, err: r.error },
+            'store closed with rows that could not be written',
+          );
+          break;
+        }
+      }
+    } finally {
+      this.closed = true;
+      this.outboxes.clear();
+      this.db.close();
+    }
+    return { unwritten };
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+}

@@ -1,0 +1,38 @@
+// A gateway stand-in for the kill -9 test (store.kill9.test.ts): writes and forwards through the
+// BUILT store (dist/, as users run it) as fast as it can, and tells the parent over IPC what is
+// durable: `flushed` after each committed flush (every id below it), `acked` after each ack.
+// Usage: node writer-child.mjs <dist/gateway/store/index.js> <dataDir>
+import { pathToFileURL } from 'node:url';
+
+const [, , indexPath, dataDir] = process.argv;
+const { Store } = await import(pathToFileURL(indexPath).href);
+const store = Store.open({ dataDir });
+const outbox = store.registerSink('influx', { from: 'start' });
+
+const T0 = 1_700_000_000_000;
+let id = 0;
+let step = 0;
+process.send({ ready: true });
+
+function tick() {
+  const n = 150 + (step % 7) * 10;
+  const samples = [];
+  for (let i = 0; i < n; i++, id++) {
+    samples.push({ machine: `m${id % 3}`, point: `p${id % 5}`, value: id, ts: T0 + id, quality: 'good' });
+  }
+  store.append(samples);
+  store.appendEvents([
+    { measurement: 'progress', tags: { step: String(step) }, fields: { upTo: id }, ts: T0 + id },
+  ]);
+  const r = store.flush();
+  if (r.written > 0) process.send({ flushed: id });
+  if (step % 3 === 0) {
+    const batch = outbox.next(400);
+    outbox.ack(batch);
+    const last = batch.rows.at(-1);
+    if (last) process.send({ acked: Number(last.key) });
+  }
+  step++;
+  setImmediate(tick);
+}
+tick();

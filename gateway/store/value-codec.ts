@@ -1,0 +1,56 @@
+/**
+ * How a sample's value and quality fit in two small columns of the `sample` table (pure).
+ *
+ * value (REAL affinity): a number as is (SQLite stores whole numbers as 0–8 byte integers on
+ * disk), a boolean as 0/1, a string as a UTF-8 BLOB (affinity never converts a BLOB, so "123"
+ * stays text), null and NaN as NULL.
+ * flags: bits 0–1 quality (0 good, 1 uncertain, 2 bad), bit 2 "boolean", bit 3 "NaN".
+ * A good number has flags 0, which SQLite stores in zero bytes.
+ * Lossy on purpose: -0 reads back as 0.
+ */
+import type { Quality, SampleValue } from '../core/sample.js';
+
+const QUALITY_CODE: Readonly<Record<Quality, number>> = { good: 0, uncertain: 1, bad: 2 };
+const QUALITIES: readonly Quality[] = ['good', 'uncertain', 'bad'];
+const FLAG_BOOL = 4;
+const FLAG_NAN = 8;
+
+export type StoredValue = number | Buffer | null;
+
+export interface EncodedValue {
+  readonly value: StoredValue;
+  readonly flags: number;
+}
+
+export function encodeValue(value: SampleValue, quality: Quality): EncodedValue {
+  const q = QUALITY_CODE[quality] ?? QUALITY_CODE.bad;
+  if (typeof value === 'number') {
+    return Number.isNaN(value) ? { value: null, flags: q | FLAG_NAN } : { value, flags: q };
+  }
+  if (typeof value === 'boolean') return { value: value ? 1 : 0, flags: q | FLAG_BOOL };
+  if (typeof value === 'string') return { value: Buffer.from(value, 'utf8'), flags: q };
+  return { value: null, flags: q };
+}
+
+export function decodeValue(value: unknown, flags: number): SampleValue {
+  if (value === null || value === undefined) return flags & FLAG_NAN ? Number.NaN : null;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string') return value;
+  const n = value as number;
+  return flags & FLAG_BOOL ? n !== 0 : n;
+}
+
+export function decodeQuality(flags: number): Quality {
+  return QUALITIES[flags & 3] ?? 'bad';
+}
+
+/**
+ * The number a value contributes to rollups and history: numbers that are finite, booleans as
+ * 0/1; strings, null, NaN and ±Infinity contribute nothing.
+ */
+export function numericValue(value: SampleValue): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return null;
+}
