@@ -1,6 +1,6 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { Id, MqttPointInput, MqttPointOverride, PayloadFormat } from './point-schema.js';
-import { MachineKind } from './profile-schema.js';
+import { MACHINE_COMMON } from './profile-schema.js';
 
 /**
  * The `mqtt:` section of plant.yaml (embedded broker, external brokers, payload hygiene) and the
@@ -164,12 +164,7 @@ export const MqttConnection = T.Object(
 
 export const MqttMachineInput = T.Object(
   {
-    id: Id,
-    name: T.String({ minLength: 1 }),
-    kind: T.Optional(MachineKind),
-    line: Id,
-    profile: T.Optional(Id),
-    enabled: T.Optional(T.Boolean()),
+    ...MACHINE_COMMON,
     connection: MqttConnection,
     payload: T.Optional(PayloadFormat),
     overrides: T.Optional(T.Record(T.String(), MqttPointOverride)),

@@ -23,6 +23,16 @@ export const MACHINE_KINDS = [
 
 export const MachineKind = T.Union(MACHINE_KINDS.map((k) => T.Literal(k)));
 
+/** The fields every machine of the site config has, whatever its connection. */
+export const MACHINE_COMMON = {
+  id: Id,
+  name: T.String({ minLength: 1 }),
+  kind: T.Optional(MachineKind),
+  line: Id,
+  profile: T.Optional(Id),
+  enabled: T.Optional(T.Boolean()),
+};
+
 /** A machine profile: devices/<id>.yaml. Data, not code. */
 export const ProfileSchema = T.Object(
   {

@@ -1,7 +1,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
-import { MachineKind } from './profile-schema.js';
+import { MACHINE_COMMON } from './profile-schema.js';
 import { SinkInput, StoreSection } from './sinks-schema.js';
 
 /** The site config file (plant.yaml). Exported as JSON Schema to config/linegate.schema.json. */
@@ -48,12 +48,7 @@ export const SerialBus = T.Object(
 
 export const ModbusMachineInput = T.Object(
   {
-    id: Id,
-    name: T.String({ minLength: 1 }),
-    kind: T.Optional(MachineKind),
-    line: Id,
-    profile: T.Optional(Id),
-    enabled: T.Optional(T.Boolean()),
+    ...MACHINE_COMMON,
     pollIntervalMs: T.Optional(T.Integer({ minimum: 50, maximum: 3600000 })),
     connection: T.Union([TcpConnection, RtuConnection]),
     modbus: T.Optional(ModbusQuirks),
