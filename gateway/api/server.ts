@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
+import { PUBLIC, READ } from './policy.js';
 import { type GatewayView, machineView } from './view.js';
 
 function storeHealth(s: StoreStats) {
@@ -24,15 +25,21 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
-  app.get('/api/machines', async () => view.config.machines.map((m) => machineView(view, m)));
+  app.get('/api/machines', { config: { policy: READ } }, async () =>
+    view.config.machines.map((m) => machineView(view, m)),
+  );
 
-  app.get<{ Params: { id: string } }>('/api/machines/:id', async (req, reply) => {
-    const m = view.config.machines.find((x) => x.id === req.params.id);
-    if (!m) return reply.code(404).send({ code: 'LG_NOT_FOUND', message: `no machine "${req.params.id}"` });
-    return machineView(view, m);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/machines/:id',
+    { config: { policy: READ } },
+    async (req, reply) => {
+      const m = view.config.machines.find((x) => x.id === req.params.id);
+      if (!m) return reply.code(404).send({ code: 'LG_NOT_FOUND', message: `no machine "${req.params.id}"` });
+      return machineView(view, m);
+    },
+  );
 
-  app.get('/api/health', async () => {
+  app.get('/api/health', { config: { policy: PUBLIC } }, async () => {
     const states = view.config.machines.map((m) => view.machineState(m.id)?.online ?? null);
     const online = states.filter((s) => s === true).length;
     const offline = states.filter((s) => s === false).length;
@@ -51,35 +58,39 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
     };
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/history', async (req, reply) => {
-    const q = req.query;
-    const now = Date.now();
-    const from = q.from === undefined ? now - 3_600_000 : Date.parse(q.from) || Number(q.from);
-    const to = q.to === undefined ? now : Date.parse(q.to) || Number(q.to);
-    const maxPoints = q.maxPoints === undefined ? 1000 : Number(q.maxPoints);
-    if (
-      !q.machine ||
-      !q.point ||
-      !Number.isFinite(from) ||
-      !Number.isFinite(to) ||
-      to < from ||
-      !(maxPoints >= 1)
-    ) {
-      return reply.code(400).send({
-        code: 'LG_BAD_REQUEST',
-        message: 'need machine, point, and from <= to (ISO time or epoch ms); maxPoints >= 1',
-      });
-    }
-    if (!view.config.machines.some((m) => m.id === q.machine))
-      return reply.code(404).send({ code: 'LG_NOT_FOUND', message: `no machine "${q.machine}"` });
-    if (!view.history) return reply.code(503).send({ code: 'LG_NOT_FOUND', message: 'no local store' });
-    return {
-      machine: q.machine,
-      point: q.point,
-      from,
-      to,
-      ...view.history({ machine: q.machine, point: q.point, from, to, maxPoints }),
-    };
-  });
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/api/history',
+    { config: { policy: READ } },
+    async (req, reply) => {
+      const q = req.query;
+      const now = Date.now();
+      const from = q.from === undefined ? now - 3_600_000 : Date.parse(q.from) || Number(q.from);
+      const to = q.to === undefined ? now : Date.parse(q.to) || Number(q.to);
+      const maxPoints = q.maxPoints === undefined ? 1000 : Number(q.maxPoints);
+      if (
+        !q.machine ||
+        !q.point ||
+        !Number.isFinite(from) ||
+        !Number.isFinite(to) ||
+        to < from ||
+        !(maxPoints >= 1)
+      ) {
+        return reply.code(400).send({
+          code: 'LG_BAD_REQUEST',
+          message: 'need machine, point, and from <= to (ISO time or epoch ms); maxPoints >= 1',
+        });
+      }
+      if (!view.config.machines.some((m) => m.id === q.machine))
+        return reply.code(404).send({ code: 'LG_NOT_FOUND', message: `no machine "${q.machine}"` });
+      if (!view.history) return reply.code(503).send({ code: 'LG_NOT_FOUND', message: 'no local store' });
+      return {
+        machine: q.machine,
+        point: q.point,
+        from,
+        to,
+        ...view.history({ machine: q.machine, point: q.point, from, to, maxPoints }),
+      };
+    },
+  );
   return app;
 }

@@ -3,6 +3,7 @@ import type { LinegateConfig } from '../../config/types.js';
 import type { Sample } from '../core/sample.js';
 import { createLineEncoder, type SeriesTags } from '../sinks/influx/index.js';
 import { createWriter } from '../sinks/registry.js';
+import { AuditLog } from '../store/audit.js';
 import { Store, type StoreStats } from '../store/index.js';
 import { StoreRunner } from '../store/store-runner.js';
 import type { EventBus } from './event-bus.js';
@@ -20,6 +21,8 @@ import { storePersist } from './store-persist.js';
  */
 export interface Persistence {
   readonly store: Store;
+  /** The append-only audit trail, in the same database file. */
+  readonly audit: AuditLog;
   /** Durable write for sources that acknowledge (MQTT QoS 1): committed when it returns. */
   persist(samples: readonly Sample[]): void;
   sinks(): SinkStatus[];
@@ -78,6 +81,7 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
       `corrupt database moved to ${store.recovered.movedTo}: ${store.recovered.reason}`,
     );
   }
+  const audit = AuditLog.open(store.db);
   const encode = createLineEncoder({ tagsFor: tagsLookup(config) });
   const running = config.sinks.map((c) => {
     const outbox = store.registerSink(c.id, { from: c.from });
@@ -112,6 +116,7 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
   let stopped = false;
   return {
     store,
+    audit,
     persist: storePersist(store),
     sinks: () => running.map((s) => s.status()),
     storeStats: () => store.stats(),

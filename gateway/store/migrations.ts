@@ -150,3 +150,59 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   }
   return { from, to: Math.max(from, latest), applied };
 }
+
+/**
+ * Tables owned by a part of the gateway other than the sample store (production, alarms, audit,
+ * users): each part keeps its own numbered migrations under its own name, so the parts can grow
+ * their schemas independently of each other and of the store's `user_version`. Same rules as
+ * `migrate`: never edit a released migration, one transaction per migration with the bump of
+ * the part's version, a part newer than this code is refused.
+ */
+export function migrateComponent(
+  db: Database,
+  component: string,
+  migrations: readonly Migration[],
+): MigrateResult {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1)
+      throw new Error(`${component} migrations must be numbered 1, 2, 3…: got ${m.version}`);
+  });
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS component_version (name TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID',
+  );
+  const row = db.prepare('SELECT version FROM component_version WHERE name = ?').get(component) as
+    | { version: number }
+    | undefined;
+  const from = row?.version ?? 0;
+  const latest = sorted.length;
+  if (from > latest) {
+    throw new LinegateError(
+      'LG_STORE_SCHEMA',
+      `the database has ${component} schema version ${from}, this linegate knows up to ${latest}`,
+      { file: db.name, component, version: from, known: latest },
+    );
+  }
+  const bump = db.prepare(
+    'INSERT INTO component_version (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version',
+  );
+  const applied: number[] = [];
+  for (const m of sorted) {
+    if (m.version <= from) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        bump.run(component, m.version);
+      })();
+    } catch (err) {
+      throw new LinegateError(
+        'LG_STORE_SCHEMA',
+        `${component} migration ${m.version} (${m.name}) failed: ${(err as Error).message}`,
+        { file: db.name, component, version: m.version },
+        { cause: err },
+      );
+    }
+    applied.push(m.version);
+  }
+  return { from, to: Math.max(from, latest), applied };
+}
