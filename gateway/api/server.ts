@@ -9,9 +9,17 @@ function storeHealth(s: StoreStats) {
     path: s.path,
     usedBytes: s.usedBytes,
     maxBytes: s.maxBytes,
+    capBytes: s.capBytes,
+    fsAvailBytes: s.fsAvailBytes,
     rawRows: s.rawRows,
     shed: s.shed,
     droppedMemory: s.droppedMemory,
+    writer: {
+      full: s.writer.full,
+      pendingSamples: s.writer.pendingSamples,
+      pendingEvents: s.writer.pendingEvents,
+      lastError: s.writer.lastError,
+    },
     sinks: s.sinks,
   };
 }

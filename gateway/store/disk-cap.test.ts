@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SampleRow } from '../core/outbox.js';
 import type { FlushResult } from './sample-writer.js';
@@ -126,5 +128,52 @@ describe('disk full (SQLITE_FULL, via PRAGMA max_page_count)', () => {
     expect(rows.filter((x) => x.kind === 'event')).toHaveLength(40);
     const vals = rows.filter((x) => x.kind === 'sample').map((x) => (x as SampleRow).value);
     expect(vals.slice(-100)).toEqual(Array.from({ length: 100 }, (_, i) => 150 + i));
+  });
+});
+
+describe('the cap follows the file system (free space + free pages ≥ minFreeBytes)', () => {
+  it('sheds the oldest raw samples before a small file system is full, never events, exact counts', () => {
+    const clock = new FakeClock();
+    const dir = t.dir();
+    // A pretend 6 MiB file system holding only the store: free = 6 MiB − main file − WAL.
+    const fsBytes = 6 * MiB;
+    const onDisk = () =>
+      ['linegate.db', 'linegate.db-wal', 'linegate.db-shm'].reduce((n, f) => {
+        try {
+          return n + statSync(join(dir, f)).size;
+        } catch {
+          return n;
+        }
+      }, 0);
+    const s = t.open(dir, {
+      now: clock.now,
+      freeSpace: () => fsBytes - onDisk(),
+      retention: { minFreeBytes: 2 * MiB },
+    });
+    s.registerSink('a');
+    s.appendEvents(Array.from({ length: 30 }, (_, i) => event(i)));
+    s.flush();
+    const total = 300_000;
+    let shed = 0;
+    for (let i = 0; i < total; i += 5000) {
+      s.append(series('m', `p${(i / 5000) % 4}`, 5000, clock.t + i, 1, i));
+      const r = s.flush();
+      expect(r).toMatchObject({ written: 5000, full: false });
+      shed += r.shed;
+      expect(onDisk()).toBeLessThanOrEqual(fsBytes - MiB); // never near full
+    }
+    const st = s.stats();
+    expect(st.shed).toBe(shed);
+    expect(st.shed).toBeGreaterThan(100_000);
+    expect(st.rawRows + st.shed).toBe(total);
+    expect(st.eventRows).toBe(30);
+    expect(st.capBytes).toBeLessThan(st.maxBytes);
+    expect(st.fsAvailBytes).toBe(fsBytes - onDisk());
+    expect(st.overCap).toBe(false);
+    // The kept samples are the newest ones, none missing after the first kept.
+    const vals = (s.db.prepare('SELECT value FROM sample ORDER BY seq').pluck().all() as number[]).slice();
+    expect(vals[0]).toBe(st.shed);
+    expect(vals.every((v, i) => v === st.shed + i)).toBe(true);
+    expect(s.integrityCheck()).toEqual(['ok']);
   });
 });

@@ -20,7 +20,15 @@
  *    chunks until it is under 90 % of the cap (hysteresis: not a shed per flush). Events,
  *    rollups, quarantine and counters are never shed; if raw samples are gone and the cap is
  *    still exceeded, the store keeps writing and reports `overCap` (the disk-full path below
- *    still protects the card). Each chunk counts every shed sample (reason `shed`, sink '') and
+ *    still protects the card).
+ *    The cap also follows the file system: the effective cap is the smaller of `maxBytes` and
+ *    what the file could grow to while leaving `minFreeBytes` (default 8 MiB) writable, i.e.
+ *    free space on the file system + SQLite's free pages. So on a card that fills up (the
+ *    store's own growth, or anything else's) the oldest raw samples are shed BEFORE the file
+ *    system is full. That reserve matters: in WAL mode a completely full file system cannot
+ *    even commit the DELETE that would make room (the WAL must grow, and the checkpoint that
+ *    would let it restart must grow the main file), so the SQLITE_FULL path below can only
+ *    wait for space; the reserve keeps the store out of that state. Each chunk counts every shed sample (reason `shed`, sink '') and
  *    per sink those it had not acked. Deleted pages go to SQLite's freelist and are reused by
  *    the next writes: the file stays at about the cap, and no VACUUM ever rewrites the card.
  * 3. Disk full (SQLITE_FULL on a write, from the file system or `PRAGMA max_page_count`): the
@@ -34,7 +42,8 @@
  * All deletions are seq-prefix range deletes on rowids in chunks of `deleteChunkRows`, each
  * chunk one transaction together with its counts.
  */
-import { statSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ALL_SINKS, type Counters, type LossReason } from './counters.js';
@@ -51,6 +60,8 @@ export interface RetentionPolicy {
   /** null = keep forever. */
   readonly rollupRetentionMs: Readonly<Record<Resolution, number | null>>;
   readonly maxBytes: number;
+  /** Space kept writable on the file system (free space + free pages); see the policy. */
+  readonly minFreeBytes: number;
   /** After shedding, the database is below maxBytes × this. */
   readonly lowWaterRatio: number;
   readonly deleteChunkRows: number;
@@ -62,6 +73,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({
   quarantineRetentionMs: 30 * DAY_MS,
   rollupRetentionMs: Object.freeze({ '1m': 90 * DAY_MS, '1h': 730 * DAY_MS, '1d': null }),
   maxBytes: 1024 ** 3,
+  minFreeBytes: 8 * 1024 ** 2,
   lowWaterRatio: 0.9,
   deleteChunkRows: 50_000,
 });
@@ -88,7 +100,23 @@ export interface DiskUsage {
   readonly fileBytes: number;
   /** Pages in use + WAL: what the cap compares. */
   readonly usedBytes: number;
+  /** Free space on the file system for this process (null when it cannot be read). */
+  readonly fsAvailBytes: number | null;
+  /** min(maxBytes, fileBytes + fsAvailBytes − minFreeBytes): what `usedBytes` may reach. */
+  readonly capBytes: number;
 }
+
+/** Free bytes on the file system holding `path`, for an unprivileged process. */
+export type FreeSpace = (path: string) => number | null;
+
+export const statfsFreeSpace: FreeSpace = (path) => {
+  try {
+    const s = statfsSync(dirname(path));
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return null;
+  }
+};
 
 export interface RetentionDeps {
   readonly db: Database;
@@ -99,6 +127,8 @@ export interface RetentionDeps {
   readonly policy?: Partial<RetentionPolicy>;
   readonly now?: () => number;
   readonly log?: Logger;
+  /** Default: statfs of the data dir. */
+  readonly freeSpace?: FreeSpace;
 }
 
 export class Retention {
@@ -170,43 +200,55 @@ export class Retention {
     } catch {
       walBytes = 0; // no WAL file (yet): nothing to add
     }
+    const fileBytes = pages * pageSize + walBytes;
+    const fsAvailBytes = (this.deps.freeSpace ?? statfsFreeSpace)(this.deps.path);
+    const { maxBytes, minFreeBytes } = this.policy;
     return {
       pageSize,
       pages,
       freePages,
       walBytes,
-      fileBytes: pages * pageSize + walBytes,
+      fileBytes,
       usedBytes: (pages - freePages) * pageSize + walBytes,
+      fsAvailBytes,
+      capBytes:
+        fsAvailBytes === null ? maxBytes : Math.min(maxBytes, fileBytes + fsAvailBytes - minFreeBytes),
     };
   }
 
   /** After a successful write: sheds the oldest raw samples while over the cap. */
   enforceCap(): DeletedRows {
-    const { maxBytes, lowWaterRatio } = this.policy;
+    const { lowWaterRatio } = this.policy;
     let u = this.usage();
-    if (u.usedBytes <= maxBytes) {
+    if (u.usedBytes <= u.capBytes) {
       this.overCap = false;
       return { rows: 0, unsentBySink: {} };
     }
-    const target = maxBytes * lowWaterRatio;
     this.checkpoint();
     u = this.usage();
     const total = new Tally();
-    for (let i = 0; i < 1000 && u.usedBytes > target; i++) {
+    for (let i = 0; i < 1000 && u.usedBytes > u.capBytes * lowWaterRatio; i++) {
       const min = this.stmt.minSample.get()?.m ?? null;
       const max = this.stmt.maxSample.get()?.m ?? null;
       if (min === null || max === null) break;
       const estimatedRows = max - min + 1;
-      const excess = u.usedBytes - target;
+      const excess = u.usedBytes - u.capBytes * lowWaterRatio;
       const rows = Math.ceil((estimatedRows * excess) / Math.max(1, u.usedBytes - u.walBytes));
       total.add(this.shedOldest(Math.min(Math.max(rows, 256), this.policy.deleteChunkRows)));
       this.checkpoint();
       u = this.usage();
     }
+    const maxBytes = u.capBytes;
     this.overCap = u.usedBytes > maxBytes;
     if (total.rows > 0) {
       this.deps.log?.warn(
-        { shed: total.rows, unsentBySink: total.bySink, usedBytes: u.usedBytes, maxBytes },
+        {
+          shed: total.rows,
+          unsentBySink: total.bySink,
+          usedBytes: u.usedBytes,
+          maxBytes,
+          fsAvailBytes: u.fsAvailBytes,
+        },
         'disk cap reached: oldest raw samples shed',
       );
     }

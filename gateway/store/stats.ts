@@ -32,6 +32,9 @@ export interface StoreStats {
   /** Pages in use + WAL: what the disk cap compares with maxBytes. */
   readonly usedBytes: number;
   readonly maxBytes: number;
+  /** Free space on the file system (null: unknown) and the cap in force (see retention.ts). */
+  readonly fsAvailBytes: number | null;
+  readonly capBytes: number;
   /** Over the cap with no raw sample left to shed. */
   readonly overCap: boolean;
   readonly rawRows: number;
@@ -98,6 +101,8 @@ export class StatsReader {
       walBytes: usage.walBytes,
       usedBytes: usage.usedBytes,
       maxBytes: retention.policy.maxBytes,
+      fsAvailBytes: usage.fsAvailBytes,
+      capBytes: usage.capBytes,
       overCap: retention.overCap,
       rawRows: this.rows.samples(),
       eventRows: this.q.eventRows.get()?.n ?? 0,

@@ -16,7 +16,13 @@ import { Counters } from './counters.js';
 import { type OpenDatabaseOptions, openDatabase, type Recovery } from './database.js';
 import { History, type HistoryQuery, type HistoryResult } from './history.js';
 import { StoreOutbox } from './outbox.js';
-import { type AgeResult, type DeletedRows, Retention, type RetentionPolicy } from './retention.js';
+import {
+  type AgeResult,
+  type DeletedRows,
+  type FreeSpace,
+  Retention,
+  type RetentionPolicy,
+} from './retention.js';
 import {
   type FlushResult,
   SampleWriter,
@@ -36,6 +42,8 @@ export interface StoreOptions
   readonly retention?: Partial<RetentionPolicy>;
   readonly now?: () => number;
   readonly log?: Logger;
+  /** Free space on the data dir's file system; default statfs (retention.ts). */
+  readonly freeSpace?: FreeSpace;
 }
 
 export interface MaintainResult {
@@ -77,6 +85,7 @@ export class Store {
       policy: opts.retention,
       now,
       log: opts.log,
+      freeSpace: opts.freeSpace,
     });
     this.writer = new SampleWriter(db, {
       maxBatch: opts.maxBatch,

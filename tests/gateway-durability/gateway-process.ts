@@ -26,7 +26,9 @@ export interface Health {
     droppedMemory: number;
     usedBytes: number;
     fileBytes: number;
-    writer: { full: boolean; pendingSamples: number; pendingEvents: number };
+    capBytes: number;
+    fsAvailBytes: number | null;
+    writer: { full: boolean; pendingSamples: number; pendingEvents: number; lastError: unknown };
     sinks?: { name: string; depth: number; dropped: { shed: number; retention: number } }[];
   } & Record<string, unknown>;
   sinks?: { sink: string; state: string; queueDepth: number; pointsSent: number }[];
