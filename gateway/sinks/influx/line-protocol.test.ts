@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventRow, SampleRow } from '../../core/outbox.js';
-import { encodeEvent, encodeSample, type LineEncoderDeps, type SeriesTags } from './line-protocol.js';
+import {
+  createLineEncoder,
+  encodeEvent,
+  encodeRow,
+  encodeSample,
+  type LineEncoderDeps,
+  type SeriesTags,
+} from './line-protocol.js';
 
 const TAGS: Record<string, SeriesTags> = {
   'oven-1/temp_zone1': {
@@ -343,6 +350,37 @@ describe('round trip through an independent parser', () => {
           if (!encoded.ok) throw new Error(encoded.reason);
           const p = parseLine(encoded.line);
           expect([p.measurement, p.tags.t, p.fields.f]).toEqual([s, s, s]);
+        },
+      ),
+    );
+  });
+});
+
+describe('createLineEncoder (series prefixes kept)', () => {
+  it('writes exactly what encodeRow writes, for the same series again and again', () => {
+    const names = fc.constantFrom('m1', 'máy 2', 'a,b', 'x=y', '');
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            machine: names,
+            point: names,
+            value: fc.oneof(value, fc.constant(null), fc.constant(Number.NaN)),
+            quality: fc.constantFrom('good', 'uncertain', 'bad' as const),
+            ts: fc.oneof(ts, fc.constant(Number.NaN)),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (rows) => {
+          const deps: LineEncoderDeps = {
+            tagsFor: (m, p) =>
+              m === 'a,b' ? undefined : { site: 'Nhà máy 1', line: p, kind: 'k k', unit: '°C' },
+          };
+          const cached = createLineEncoder(deps);
+          for (const r of rows) {
+            const row: SampleRow = { key: '1', kind: 'sample', ...r };
+            expect(cached(row)).toEqual(encodeRow(row, deps));
+          }
         },
       ),
     );

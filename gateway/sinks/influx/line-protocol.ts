@@ -146,13 +146,11 @@ function line(measurement: Encoded, tags: Encoded, fields: Encoded, ts: number):
   return { ok: true, line: `${measurement.text}${tags.text} ${fields.text} ${t}` };
 }
 
-/**
- * A sample: `telemetry,kind=…,line=…,machine=…,point=…,role=…,site=…,unit=… value=21.5,quality="good" <ms>`.
- * A null or non-finite value leaves only the `quality` field, so the line is still valid and
- * the bad reading stays visible.
- */
-export function encodeSample(row: SampleRow, deps: LineEncoderDeps): EncodeResult {
+/** The part of a sample's line before the fields: measurement and the series' tags. */
+function seriesPrefix(row: SampleRow, deps: LineEncoderDeps): Encoded {
   const series = deps.tagsFor(row.machine, row.point);
+  const measurement = encodeMeasurement(deps.measurement ?? TELEMETRY_MEASUREMENT);
+  if (!measurement.ok) return measurement;
   const tags = encodeTags({
     site: series?.site,
     line: series?.line,
@@ -162,15 +160,34 @@ export function encodeSample(row: SampleRow, deps: LineEncoderDeps): EncodeResul
     role: series?.role,
     unit: series?.unit,
   });
-  const valueKey =
-    row.value === null
-      ? VALUE_FIELDS.number
-      : VALUE_FIELDS[typeof row.value as 'number' | 'boolean' | 'string'];
-  const fields = encodeFields([
-    [valueKey, row.value],
-    ['quality', row.quality],
-  ]);
-  return line(encodeMeasurement(deps.measurement ?? TELEMETRY_MEASUREMENT), tags, fields, row.ts);
+  return tags.ok ? { ok: true, text: `${measurement.text}${tags.text}` } : tags;
+}
+
+const QUALITY_TEXT: Readonly<Record<SampleRow['quality'], string>> = {
+  good: '"good"',
+  uncertain: '"uncertain"',
+  bad: '"bad"',
+};
+
+/** The rest of a sample's line after its series prefix (the field keys need no escaping). */
+function sampleLine(prefix: Encoded, row: SampleRow): EncodeResult {
+  if (!prefix.ok) return { ok: false, reason: prefix.reason };
+  const t = timestamp(row.ts);
+  if (t === undefined) return { ok: false, reason: `timestamp ${row.ts} is not a finite number` };
+  const quality = QUALITY_TEXT[row.quality] ?? quoteString(String(row.quality));
+  const formatted = formatFieldValue(row.value);
+  if (formatted === undefined) return { ok: true, line: `${prefix.text} quality=${quality} ${t}` };
+  const key = VALUE_FIELDS[typeof row.value as 'number' | 'boolean' | 'string'];
+  return { ok: true, line: `${prefix.text} ${key}=${formatted},quality=${quality} ${t}` };
+}
+
+/**
+ * A sample: `telemetry,kind=…,line=…,machine=…,point=…,role=…,site=…,unit=… value=21.5,quality="good" <ms>`.
+ * A null or non-finite value leaves only the `quality` field, so the line is still valid and
+ * the bad reading stays visible.
+ */
+export function encodeSample(row: SampleRow, deps: LineEncoderDeps): EncodeResult {
+  return sampleLine(seriesPrefix(row, deps), row);
 }
 
 /** An event: measurement, tags and fields as the row carries them (numbers as floats). */
@@ -187,7 +204,26 @@ export function encodeRow(row: OutboxRow, deps: LineEncoderDeps): EncodeResult {
   return row.kind === 'sample' ? encodeSample(row, deps) : encodeEvent(row);
 }
 
-/** The encoder a running sink takes: `createLineEncoder({ tagsFor })`. */
+/** Series prefixes an encoder keeps; beyond it the cache starts afresh (a bound, not a policy). */
+const MAX_CACHED_SERIES = 50_000;
+
+/**
+ * The encoder a running sink takes: `createLineEncoder({ tagsFor })`. Same lines as `encodeRow`,
+ * but the measurement + tags part of each series is built once and kept (escaping every tag
+ * of every row was most of a replay's CPU time): `tagsFor` must answer the same for a series
+ * during the encoder's life (the config is fixed for a run).
+ */
 export function createLineEncoder(deps: LineEncoderDeps): (row: OutboxRow) => EncodeResult {
-  return (row) => encodeRow(row, deps);
+  const prefixes = new Map<string, Encoded>();
+  return (row) => {
+    if (row.kind !== 'sample') return encodeEvent(row);
+    const key = `${row.machine}\u0000${row.point}`;
+    let prefix = prefixes.get(key);
+    if (prefix === undefined) {
+      if (prefixes.size >= MAX_CACHED_SERIES) prefixes.clear();
+      prefix = seriesPrefix(row, deps);
+      prefixes.set(key, prefix);
+    }
+    return sampleLine(prefix, row);
+  };
 }

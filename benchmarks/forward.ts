@@ -1,0 +1,216 @@
+/**
+ * npm run bench:forward — store → InfluxDB figures (issue "Local store and zero-loss forwarding"),
+ * against a real InfluxDB 1.6.7 started on a free loopback port (Debian `influxdb`):
+ *  A. Throughput: N stored samples forwarded by the sink as main.ts builds it (outbox → encode →
+ *     gzip'd or plain POST /write, 5 000 lines per request, one in flight, ack) vs a raw blast
+ *     of the same lines, pre-encoded and pre-joined, over HTTP with no store (the same request
+ *     size, one in flight): the server's own ceiling. Each mode into its own fresh database.
+ *  B. Replay after an outage: a backlog of N samples, then the sink starts while live samples
+ *     keep coming at the nominal rate (committed by the store runner once a second). Replay rate
+ *     = rows delivered until caught up / time, and its ratio to the nominal rate; live-data
+ *     latency = acquisition → acknowledged by InfluxDB, during the replay and after it.
+ *  C. SD wear: 1 M samples written in flushes of 1 000 (1 000 points at 1 s) with the outbox
+ *     acked after every flush: wchar and write_bytes from /proc/self/io, and file growth.
+ * Peak RSS of the process. Medians over RUNS runs. Prints tables, writes .bench/forward.json.
+ */
+
+import { StoreRunner } from '../gateway/store/store-runner.js';
+import { influxdbAvailable, startInfluxdb } from '../tests/peers/influxdb.js';
+import {
+  encode,
+  fileBytes,
+  filledStore,
+  influxWriter,
+  io,
+  observedWriter,
+  peakRssMiB,
+  SERIES,
+  samples,
+  sinkFor,
+  until,
+} from './forward-parts.js';
+import { median, printTable, quantile, writeResult } from './lib.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const N = Number(process.env.BENCH_ROWS ?? 200_000);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 300_000);
+const NOMINAL = 1000; // samples/s: 20 machines × 50 points at 1 s, a busy workshop
+const WEAR_SAMPLES = 1_000_000;
+
+if (!influxdbAvailable()) {
+  process.stderr.write('bench:forward needs InfluxDB 1.6.7: apt-get install influxdb\n');
+  process.exit(1);
+}
+const influx = await startInfluxdb();
+let dbCount = 0;
+const freshDb = async () => {
+  const name = `bench_${dbCount++}`;
+  await influx.client.createDatabase(name);
+  return name;
+};
+
+// ── A. throughput ──────────────────────────────────────────────────────────────────────────
+type Mode = 'blast' | 'sink gzip' | 'sink plain';
+const modes: Mode[] = ['blast', 'sink gzip', 'sink plain'];
+const rates: Record<Mode, number[]> = { blast: [], 'sink gzip': [], 'sink plain': [] };
+for (let run = 0; run < RUNS; run++) {
+  const t = filledStore(N, ['x', 'sink gzip', 'sink plain'], Date.UTC(2025, 0, 1) + run * 86_400_000);
+  const rows = t.store.outbox('x').next(N).rows;
+  const lines = rows.map((r) => {
+    const e = encode(r);
+    if (!e.ok) throw new Error(e.reason);
+    return e.line;
+  });
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += 5000) bodies.push(lines.slice(i, i + 5000).join('\n'));
+  // Rotate the order so no mode always runs on the busiest server.
+  for (const mode of [...modes.slice(run % 3), ...modes.slice(0, run % 3)]) {
+    const db = await freshDb();
+    const t0 = performance.now();
+    if (mode === 'blast') {
+      for (const body of bodies) {
+        const r = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body });
+        await r.arrayBuffer();
+        if (r.status !== 204) throw new Error(`blast: HTTP ${r.status}`);
+      }
+    } else {
+      const sink = sinkFor(t.store, mode, influxWriter(influx.url, db, mode === 'sink gzip'));
+      const out = t.store.outbox(mode);
+      sink.start();
+      await until(() => out.depth() === 0, 300_000);
+      await sink.stop();
+    }
+    rates[mode].push(N / ((performance.now() - t0) / 1000));
+  }
+  t.close();
+}
+const rssA = peakRssMiB();
+const blast = median(rates.blast);
+const tableA = modes.map((m) => ({
+  mode: m,
+  'rows/s (median)': Math.round(median(rates[m])),
+  'min..max': `${Math.round(Math.min(...rates[m]))}..${Math.round(Math.max(...rates[m]))}`,
+  'vs blast': `${Math.round((100 * median(rates[m])) / blast)} %`,
+}));
+printTable(`A. store → InfluxDB 1.6.7, ${N} rows, 5 000 per request, ${RUNS} runs`, tableA);
+
+// ── B. replay after an outage, live data flowing ─────────────────────────────────────────
+interface ReplayRun {
+  catchUpS: number;
+  replayRate: number;
+  ratio: number;
+  liveDuringP50: number;
+  liveDuringMax: number;
+  liveAfterP50: number;
+  liveAfterP95: number;
+}
+const replays: ReplayRun[] = [];
+let rssDuringReplay = 0;
+for (let run = 0; run < RUNS; run++) {
+  // The backlog: BACKLOG / NOMINAL seconds of outage at the nominal rate, ending now.
+  const tickMs = (1000 * SERIES) / NOMINAL;
+  const t = filledStore(BACKLOG, ['influx'], Date.now() - (BACKLOG / SERIES + 1) * tickMs, tickMs);
+  const db = await freshDb();
+  const during: number[] = [];
+  const after: number[] = [];
+  let caughtUpAt = 0;
+  const writer = observedWriter(influxWriter(influx.url, db, true), (lines, at) => {
+    for (const l of lines) {
+      const ts = Number(l.slice(l.lastIndexOf(' ') + 1));
+      if (ts >= replayStart) (caughtUpAt ? after : during).push(at - ts);
+    }
+  });
+  const sink = sinkFor(t.store, 'influx', writer);
+  const runner = new StoreRunner(t.store, { flushIntervalMs: 1000, onFlush: () => sink.notify() });
+  const out = t.store.outbox('influx');
+  let live = 0;
+  const tick = setInterval(() => {
+    rssDuringReplay = Math.max(rssDuringReplay, process.memoryUsage().rss / 1024 ** 2);
+    // NOMINAL samples/s in 100 ms ticks: every series, stamped now.
+    const batch = samples(live, NOMINAL / 10, 0, 0).map((s) => ({ ...s, ts: Date.now() }));
+    live += batch.length;
+    t.store.append(batch);
+  }, 100);
+  const replayStart = Date.now();
+  runner.start();
+  sink.start();
+  await until(() => out.depth() < 2 * NOMINAL && live > 0, 600_000);
+  caughtUpAt = Date.now();
+  const catchUpS = (caughtUpAt - replayStart) / 1000;
+  const delivered = BACKLOG + live - out.depth();
+  await new Promise((r) => setTimeout(r, 3000)); // steady state after the replay
+  clearInterval(tick);
+  runner.stop();
+  await sink.stop();
+  t.close();
+  const replayRate = delivered / catchUpS;
+  replays.push({
+    catchUpS,
+    replayRate,
+    ratio: replayRate / NOMINAL,
+    liveDuringP50: median(during),
+    liveDuringMax: during.length ? during.reduce((a, b) => Math.max(a, b)) : Number.NaN,
+    liveAfterP50: median(after),
+    liveAfterP95: quantile(after, 0.95),
+  });
+}
+const rssB = peakRssMiB();
+const med = (k: keyof ReplayRun) => median(replays.map((r) => r[k]));
+const tableB = [
+  {
+    backlog: BACKLOG,
+    'nominal/s': NOMINAL,
+    'catch-up s': med('catchUpS'),
+    'replay rows/s': Math.round(med('replayRate')),
+    '× nominal': med('ratio'),
+    'live p50 during ms': Math.round(med('liveDuringP50')),
+    'live max during ms': Math.round(med('liveDuringMax')),
+    'live p50 after ms': Math.round(med('liveAfterP50')),
+    'live p95 after ms': Math.round(med('liveAfterP95')),
+  },
+];
+printTable(`B. replay of a backlog while ${NOMINAL} live samples/s flow (medians of ${RUNS})`, tableB);
+
+// ── C. bytes written per million samples ─────────────────────────────────────────────────
+const w = filledStore(0, ['influx'], 0);
+const out = w.store.outbox('influx');
+const size0 = fileBytes(w.dir);
+const io0 = io();
+for (let i = 0; i < WEAR_SAMPLES; i += 1000) {
+  w.store.append(samples(i, 1000, Date.UTC(2025, 0, 1), 1000));
+  w.store.flush();
+  out.ack(out.next(5000));
+}
+w.store.db.pragma('wal_checkpoint(TRUNCATE)');
+const io1 = io();
+const growth = fileBytes(w.dir) - size0;
+w.close();
+const perM = 1_000_000 / WEAR_SAMPLES;
+const tableC = [
+  {
+    'samples/flush': 1000,
+    'wchar MB/1M': Math.round(((io1.wchar - io0.wchar) * perM) / 1e6),
+    'write_bytes MB/1M': Math.round(((io1.writeBytes - io0.writeBytes) * perM) / 1e6),
+    'file growth MB/1M': Math.round((growth * perM) / 1e5) / 10,
+  },
+];
+printTable(`C. disk writes per million samples (${SERIES} series, outbox acked each flush)`, tableC);
+const rss = peakRssMiB();
+printTable('RSS (MiB): peak of the whole process after each part, and the largest RSS seen during B', [
+  {
+    'peak after A': Math.round(rssA),
+    'peak after B': Math.round(rssB),
+    'peak after C': Math.round(rss),
+    'during replay (B)': Math.round(rssDuringReplay),
+  },
+]);
+
+await influx.close();
+const file = writeResult('forward', {
+  runs: RUNS,
+  throughput: { rows: N, ratesPerMode: rates, table: tableA },
+  replay: { backlog: BACKLOG, nominalPerS: NOMINAL, runs: replays, table: tableB },
+  wear: tableC[0],
+  peakRssMiB: { afterThroughput: rssA, afterReplay: rssB, end: rss, duringReplay: rssDuringReplay },
+});
+process.stdout.write(`\nwrote ${file}\n`);
