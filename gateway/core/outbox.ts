@@ -37,6 +37,13 @@ export interface OutboxBatch {
 export interface Outbox {
   readonly sink: string;
   next(limit: number): OutboxBatch;
+  /**
+   * Optional read-ahead: the oldest rows after `after`, a key of the last batch given and not
+   * yet acked, so a sink can prepare the following batch while that one is in flight. Acks stay
+   * in order: the batch `after` belongs to first, then this one. If the earlier batch is not
+   * acked, drop this one (the next `next()` returns the same rows again).
+   */
+  nextAfter?(after: RowKey, limit: number): OutboxBatch;
   ack(batch: OutboxBatch): void;
   quarantine(batch: OutboxBatch, keys: readonly RowKey[], reason: string): void;
   depth(): number;

@@ -68,6 +68,20 @@ interface Pending {
   readonly line: string;
 }
 
+/** A batch with its lines; `refused`: rows that could not be encoded, by reason. */
+interface Prepared {
+  readonly batch: OutboxBatch;
+  readonly pending: readonly Pending[];
+  readonly refused: ReadonlyMap<string, RowKey[]>;
+}
+
+function refuseInto(refused: Map<string, RowKey[]>, reason: string, key: RowKey): void {
+  const r = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
+  const keys = refused.get(r);
+  if (keys) keys.push(key);
+  else refused.set(r, [key]);
+}
+
 const MAX_REASON_CHARS = 2000;
 
 /**
@@ -176,23 +190,37 @@ export class RunningSink {
   }
 
   private async run(): Promise<void> {
+    let ahead: Promise<Prepared | null> | null = null;
     while (!this.stopping) {
-      let batch: OutboxBatch;
-      try {
-        batch = this.deps.outbox.next(this.batchSize);
-      } catch (err) {
-        this.outboxFailed(err);
-        await this.pause(this.backoffDelay(), 'backing-off');
-        this.attempt++;
-        continue;
+      let prepared: Prepared | null = null;
+      if (ahead) {
+        prepared = await ahead;
+        ahead = null;
       }
+      if (!prepared) {
+        try {
+          prepared = this.prepare(this.deps.outbox.next(this.batchSize));
+        } catch (err) {
+          this.outboxFailed(err);
+          await this.pause(this.backoffDelay(), 'backing-off');
+          this.attempt++;
+          continue;
+        }
+      }
+      const { batch } = prepared;
       if (batch.rows.length === 0) {
         this.state = 'idle';
         await this.pause(this.deps.idlePollMs ?? 1000, 'idle');
         continue;
       }
+      // A full batch means a backlog: read and encode the next one while this one is in flight.
+      const last = batch.rows[batch.rows.length - 1];
+      if (last && batch.rows.length >= this.batchSize && this.deps.outbox.nextAfter) {
+        ahead = this.readAhead(last.key);
+      }
+      let acked = false;
       try {
-        await this.deliver(batch);
+        acked = await this.deliver(prepared);
       } catch (err) {
         // The outbox refused an ack or a quarantine: the batch was not acked and comes again
         // (a resend overwrites); wait so that a broken store is not hammered.
@@ -200,20 +228,45 @@ export class RunningSink {
         await this.pause(this.backoffDelay(), 'backing-off');
         this.attempt++;
       }
+      if (!acked && ahead) {
+        await ahead; // read for a batch that was not acked: the next next() reads it again
+        ahead = null;
+      }
       // Let timers and sockets run between back-to-back batches of a replay.
       await yieldToIo();
     }
   }
 
-  /** Delivers or quarantines every row, then acks; returns early (no ack) when stopping. */
-  private async deliver(batch: OutboxBatch): Promise<void> {
+  /**
+   * The batch after `after`, encoded, read in slices with the event loop let through between
+   * them (so the request in flight is not held up); null when the outbox fails (the loop then
+   * reads it with next(), which reports the failure).
+   */
+  private async readAhead(after: RowKey): Promise<Prepared | null> {
+    const nextAfter = this.deps.outbox.nextAfter?.bind(this.deps.outbox);
+    if (!nextAfter) return null;
+    const rows: OutboxRow[] = [];
+    let key = after;
+    const slice = Math.max(1, Math.ceil(this.batchSize / 5));
+    try {
+      while (rows.length < this.batchSize && !this.stopping) {
+        await yieldToIo();
+        const part = nextAfter(key, Math.min(slice, this.batchSize - rows.length)).rows;
+        const lastRow = part[part.length - 1];
+        if (!lastRow) break;
+        for (const r of part) rows.push(r);
+        key = lastRow.key;
+      }
+    } catch (err) {
+      this.deps.log.debug({ err }, 'read-ahead failed');
+      return null;
+    }
+    return this.prepare({ sink: this.sink, rows });
+  }
+
+  /** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
+  private prepare(batch: OutboxBatch): Prepared {
     const refused = new Map<string, RowKey[]>();
-    const refuse = (reason: string, key: RowKey): void => {
-      const r = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
-      const keys = refused.get(r);
-      if (keys) keys.push(key);
-      else refused.set(r, [key]);
-    };
     const pending: Pending[] = [];
     for (const row of batch.rows) {
       let encoded: ReturnType<RowEncoder>;
@@ -223,20 +276,28 @@ export class RunningSink {
         encoded = { ok: false, reason: (err as Error).message };
       }
       if (encoded.ok) pending.push({ row, line: encoded.line });
-      else refuse(`cannot encode: ${encoded.reason}`, row.key);
+      else refuseInto(refused, `cannot encode: ${encoded.reason}`, row.key);
     }
+    return { batch, pending, refused };
+  }
+
+  /** Delivers or quarantines every row, then acks (true); returns false early when stopping. */
+  private async deliver(prepared: Prepared): Promise<boolean> {
+    const { batch, pending } = prepared;
+    const refused = new Map(prepared.refused);
+    const refuse = (reason: string, key: RowKey): void => refuseInto(refused, reason, key);
 
     // Requests still to send, in order; a refused request without named rows is split in two.
-    const segments: Pending[][] = pending.length > 0 ? [pending] : [];
+    const segments: Pending[][] = pending.length > 0 ? [[...pending]] : [];
     while (segments.length > 0) {
-      if (this.stopping) return;
+      if (this.stopping) return false;
       const segment = segments[0] as Pending[];
       const result = await this.send(segment);
       if (result === null) {
         segments.shift();
         continue;
       }
-      if (this.stopping) return;
+      if (this.stopping) return false;
       if (result.kind === 'bad-lines') {
         const named = new Set(
           result.lines.filter((i) => Number.isInteger(i) && i >= 0 && i < segment.length),
@@ -271,6 +332,7 @@ export class RunningSink {
       this.deps.log.warn({ rows: quarantined, reasons: [...refused.keys()] }, 'rows quarantined');
       this.emit({ kind: 'quarantined', code: 'LG_SINK_BAD_LINE', message, count: quarantined });
     }
+    return true;
   }
 
   /** One request; null when delivered. */

@@ -19,6 +19,8 @@
  *   sink only, in one transaction; the rows stay in the store for other sinks and for history.
  *   Quarantining the same key twice keeps the first reason (idempotent across a crash between
  *   `quarantine` and `ack`). It does not move the cursor.
+ * - `nextAfter(key, limit)` reads ahead: the rows after `key` (or after the cursor, if that is
+ *   further), for the batch that follows one still in flight; ack them in order.
  * - `depth()` is the number of unsent rows, exact, from seq arithmetic (row-counts.ts): cheap
  *   whatever the backlog. `oldestUnsentTs()` is the smaller acquisition ts of the
  *   first unsent sample and the first unsent event, null when nothing is unsent.
@@ -95,7 +97,14 @@ export class StoreOutbox implements Outbox {
   }
 
   next(limit: number): OutboxBatch {
-    const cursor = this.sinks.cursor(this.sink);
+    return this.read(this.sinks.cursor(this.sink), limit);
+  }
+
+  nextAfter(after: RowKey, limit: number): OutboxBatch {
+    return this.read(Math.max(this.sinks.cursor(this.sink), seqOf(after)), limit);
+  }
+
+  private read(cursor: number, limit: number): OutboxBatch {
     const n = Math.max(0, Math.min(MAX_BATCH_ROWS, Math.floor(limit)));
     if (n === 0) return { sink: this.sink, rows: [] };
     const samples = this.nextSamples.all(cursor, n);
