@@ -1,6 +1,7 @@
 /**
  * npm run bench:forward — store → InfluxDB figures (issue "Local store and zero-loss forwarding"),
  * against a real InfluxDB 1.6.7 started on a free loopback port (Debian `influxdb`):
+ * Run order B, A, C (so the replay's memory is measured before A fills the heap).
  *  A. Throughput: N stored samples forwarded by the sink as main.ts builds it (outbox → encode →
  *     gzip'd or plain POST /write, 5 000 lines per request, one in flight, ack) vs a raw blast
  *     of the same lines, pre-encoded and pre-joined, over HTTP with no store (the same request
@@ -11,7 +12,9 @@
  *     latency = acquisition → acknowledged by InfluxDB, during the replay and after it.
  *  C. SD wear: 1 M samples written in flushes of 1 000 (1 000 points at 1 s) with the outbox
  *     acked after every flush: wchar and write_bytes from /proc/self/io, and file growth.
- * Peak RSS of the process. Medians over RUNS runs. Prints tables, writes .bench/forward.json.
+ * Peak RSS of the process. Medians over RUNS runs (BENCH_RUNS, default 3; BENCH_ROWS and
+ * BENCH_BACKLOG set the sizes). Prints tables, writes .bench/forward.json.
+ * The figures depend on the CPU left to node and influxd: note the load average with them.
  */
 
 import { StoreRunner } from '../gateway/store/store-runner.js';
@@ -48,51 +51,6 @@ const freshDb = async () => {
   await influx.client.createDatabase(name);
   return name;
 };
-
-// ── A. throughput ──────────────────────────────────────────────────────────────────────────
-type Mode = 'blast' | 'sink gzip' | 'sink plain';
-const modes: Mode[] = ['blast', 'sink gzip', 'sink plain'];
-const rates: Record<Mode, number[]> = { blast: [], 'sink gzip': [], 'sink plain': [] };
-for (let run = 0; run < RUNS; run++) {
-  const t = filledStore(N, ['x', 'sink gzip', 'sink plain'], Date.UTC(2025, 0, 1) + run * 86_400_000);
-  const rows = t.store.outbox('x').next(N).rows;
-  const lines = rows.map((r) => {
-    const e = encode(r);
-    if (!e.ok) throw new Error(e.reason);
-    return e.line;
-  });
-  const bodies: string[] = [];
-  for (let i = 0; i < lines.length; i += 5000) bodies.push(lines.slice(i, i + 5000).join('\n'));
-  // Rotate the order so no mode always runs on the busiest server.
-  for (const mode of [...modes.slice(run % 3), ...modes.slice(0, run % 3)]) {
-    const db = await freshDb();
-    const t0 = performance.now();
-    if (mode === 'blast') {
-      for (const body of bodies) {
-        const r = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body });
-        await r.arrayBuffer();
-        if (r.status !== 204) throw new Error(`blast: HTTP ${r.status}`);
-      }
-    } else {
-      const sink = sinkFor(t.store, mode, influxWriter(influx.url, db, mode === 'sink gzip'));
-      const out = t.store.outbox(mode);
-      sink.start();
-      await until(() => out.depth() === 0, 300_000);
-      await sink.stop();
-    }
-    rates[mode].push(N / ((performance.now() - t0) / 1000));
-  }
-  t.close();
-}
-const rssA = peakRssMiB();
-const blast = median(rates.blast);
-const tableA = modes.map((m) => ({
-  mode: m,
-  'rows/s (median)': Math.round(median(rates[m])),
-  'min..max': `${Math.round(Math.min(...rates[m]))}..${Math.round(Math.max(...rates[m]))}`,
-  'vs blast': `${Math.round((100 * median(rates[m])) / blast)} %`,
-}));
-printTable(`A. store → InfluxDB 1.6.7, ${N} rows, 5 000 per request, ${RUNS} runs`, tableA);
 
 // ── B. replay after an outage, live data flowing ─────────────────────────────────────────
 interface ReplayRun {
@@ -154,7 +112,7 @@ for (let run = 0; run < RUNS; run++) {
     liveAfterP95: quantile(after, 0.95),
   });
 }
-const rssB = peakRssMiB();
+const rssB = peakRssMiB(); // B runs first, on a fresh process
 const med = (k: keyof ReplayRun) => median(replays.map((r) => r[k]));
 const tableB = [
   {
@@ -170,6 +128,57 @@ const tableB = [
   },
 ];
 printTable(`B. replay of a backlog while ${NOMINAL} live samples/s flow (medians of ${RUNS})`, tableB);
+
+// ── A. throughput ──────────────────────────────────────────────────────────────────────────
+type Mode = 'blast' | 'sink gzip' | 'sink plain';
+const modes: Mode[] = ['blast', 'sink gzip', 'sink plain'];
+const rates: Record<Mode, number[]> = { blast: [], 'sink gzip': [], 'sink plain': [] };
+/** CPU time of this process (user + system) per 1 000 rows: what a Pi has to spend. */
+const cpuPerK: Record<Mode, number[]> = { blast: [], 'sink gzip': [], 'sink plain': [] };
+for (let run = 0; run < RUNS; run++) {
+  const t = filledStore(N, ['x', 'sink gzip', 'sink plain'], Date.UTC(2025, 0, 1) + run * 86_400_000);
+  const rows = t.store.outbox('x').next(N).rows;
+  const lines = rows.map((r) => {
+    const e = encode(r);
+    if (!e.ok) throw new Error(e.reason);
+    return e.line;
+  });
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += 5000) bodies.push(lines.slice(i, i + 5000).join('\n'));
+  // Rotate the order so no mode always runs on the busiest server.
+  for (const mode of [...modes.slice(run % 3), ...modes.slice(0, run % 3)]) {
+    const db = await freshDb();
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    if (mode === 'blast') {
+      for (const body of bodies) {
+        const r = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body });
+        await r.arrayBuffer();
+        if (r.status !== 204) throw new Error(`blast: HTTP ${r.status}`);
+      }
+    } else {
+      const sink = sinkFor(t.store, mode, influxWriter(influx.url, db, mode === 'sink gzip'));
+      const out = t.store.outbox(mode);
+      sink.start();
+      await until(() => out.depth() === 0, 300_000);
+      await sink.stop();
+    }
+    rates[mode].push(N / ((performance.now() - t0) / 1000));
+    const c = process.cpuUsage(c0);
+    cpuPerK[mode].push((c.user + c.system) / 1000 / (N / 1000));
+  }
+  t.close();
+}
+const rssA = peakRssMiB(); // after B and A
+const blast = median(rates.blast);
+const tableA = modes.map((m) => ({
+  mode: m,
+  'rows/s (median)': Math.round(median(rates[m])),
+  'min..max': `${Math.round(Math.min(...rates[m]))}..${Math.round(Math.max(...rates[m]))}`,
+  'vs blast': `${Math.round((100 * median(rates[m])) / blast)} %`,
+  'node CPU ms / 1k rows': median(cpuPerK[m]),
+}));
+printTable(`A. store → InfluxDB 1.6.7, ${N} rows, 5 000 per request, ${RUNS} runs`, tableA);
 
 // ── C. bytes written per million samples ─────────────────────────────────────────────────
 const w = filledStore(0, ['influx'], 0);
@@ -196,19 +205,19 @@ const tableC = [
 ];
 printTable(`C. disk writes per million samples (${SERIES} series, outbox acked each flush)`, tableC);
 const rss = peakRssMiB();
-printTable('RSS (MiB): peak of the whole process after each part, and the largest RSS seen during B', [
+printTable('RSS (MiB): largest seen during the replays (B, run first), then peak after each part', [
   {
-    'peak after A': Math.round(rssA),
-    'peak after B': Math.round(rssB),
-    'peak after C': Math.round(rss),
     'during replay (B)': Math.round(rssDuringReplay),
+    'peak after B': Math.round(rssB),
+    'peak after A (holds the blast bodies)': Math.round(rssA),
+    'peak after C': Math.round(rss),
   },
 ]);
 
 await influx.close();
 const file = writeResult('forward', {
   runs: RUNS,
-  throughput: { rows: N, ratesPerMode: rates, table: tableA },
+  throughput: { rows: N, ratesPerMode: rates, cpuMsPer1kRows: cpuPerK, table: tableA },
   replay: { backlog: BACKLOG, nominalPerS: NOMINAL, runs: replays, table: tableB },
   wear: tableC[0],
   peakRssMiB: { afterThroughput: rssA, afterReplay: rssB, end: rss, duringReplay: rssDuringReplay },
