@@ -195,5 +195,5 @@ dataDir: ${dataDir}
     } finally {
       db.close();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -7,7 +7,7 @@ import { type InfluxdbServer, influxdbAvailable, startInfluxdb } from '../peers/
 import { type PymodbusServer, pymodbusAvailable, startPymodbus } from '../peers/pymodbus.js';
 import { requirePeer } from '../peers/require-peer.js';
 import { requireBuiltCli, seededRandom, startGatewayProcess } from './gateway-process.js';
-import { compare, readInflux, readInfluxEvents, readStore } from './store-vs-influx.js';
+import { compare, countSamples, readInflux, readInfluxEvents, readStore } from './store-vs-influx.js';
 
 /**
  * kill -9 of the whole built gateway (`dist/gateway/cli.js run --config …`) at random moments
@@ -95,11 +95,13 @@ dataDir: ${dataDir}
    * store, checking it, registering the sink).
    */
   async function killLoop(
-    run: { file: string; port: number },
+    run: { dataDir: string; file: string; port: number },
     kills: number,
     rand: () => number,
     before?: (i: number) => Promise<void>,
   ) {
+    let committed = countSamples(run.dataDir);
+    let grew = 0;
     for (let i = 0; i < kills; i++) {
       await before?.(i);
       const gw = startGatewayProcess(run.file, run.port);
@@ -110,14 +112,19 @@ dataDir: ${dataDir}
       }
       const how = await gw.kill('SIGKILL');
       expect(how, `run ${i} ended by itself: ${gw.output()}`).toBe('SIGKILL');
+      const n = countSamples(run.dataDir);
+      if (n > committed) grew++;
+      committed = n;
     }
+    // Most runs were killed while collecting (the others during their start-up).
+    expect(grew).toBeGreaterThanOrEqual(Math.floor(kills / 2));
   }
 
   /** One more run with InfluxDB up: waits until the outbox is empty, stops cleanly, compares. */
   async function drainAndCompare(run: { dataDir: string; file: string; port: number }, database: string) {
     const before = readStore(run.dataDir, 'influx');
     expect(before.integrity).toEqual(['ok']);
-    expect(before.sampleRows).toBeGreaterThan(2000); // the kills happened under load
+    expect(before.sampleRows).toBeGreaterThan(500); // the kills happened under load
     const gw = startGatewayProcess(run.file, run.port);
     const h = await gw.waitHealth(
       (x) => x.machines.online === UNITS.length && x.sinks?.[0]?.queueDepth === 0,
@@ -136,7 +143,7 @@ dataDir: ${dataDir}
     expect(cmp.different.slice(0, 5)).toEqual([]);
     expect(cmp.unknown.slice(0, 5)).toEqual([]);
     expect(cmp.conflictingDuplicates).toEqual([]);
-    expect(cmp.ackedKeys).toBeGreaterThan(2000);
+    expect(cmp.ackedKeys).toBeGreaterThan(500);
     // Per series: InfluxDB has exactly as many points as distinct acked timestamps.
     const perSeries = new Map<string, number>();
     for (const k of points.keys()) {
@@ -154,7 +161,7 @@ dataDir: ${dataDir}
     await killLoop(run, 20, seededRandom(SEED));
     const { cmp } = await drainAndCompare(run, influx.database);
     expect(cmp.missing).toHaveLength(0);
-  }, 120_000);
+  }, 240_000);
 
   it('10 kills, InfluxDB killed during five of them: nothing lost once it is back', async () => {
     const database = 'linegate_outage';
@@ -175,5 +182,5 @@ dataDir: ${dataDir}
     });
     expect(down).toBe(false);
     await drainAndCompare(run, database);
-  }, 120_000);
+  }, 240_000);
 });

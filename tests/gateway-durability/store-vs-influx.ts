@@ -2,6 +2,7 @@
  * Compares what the gateway's store holds with what InfluxDB holds, point by point: for the
  * kill -9 suite. Opens the store file directly (the gateway must be dead or stopped).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { decodeQuality, decodeValue } from '../../gateway/store/value-codec.js';
@@ -25,7 +26,8 @@ export interface StoreSnapshot {
 }
 
 export function readStore(dataDir: string, sink: string): StoreSnapshot {
-  const db = new Database(join(dataDir, 'linegate.db'));
+  // Read-only: a hot WAL left by a kill stays for the gateway to recover, as after a power cut.
+  const db = new Database(join(dataDir, 'linegate.db'), { readonly: true });
   try {
     const rows = db
       .prepare(
@@ -65,6 +67,19 @@ export function readStore(dataDir: string, sink: string): StoreSnapshot {
       integrity,
       eventsAcked: events.map((e) => `${(JSON.parse(e.tags) as { kind: string }).kind}|${e.ts}`),
     };
+  } finally {
+    db.close();
+  }
+}
+
+/** Raw samples in the store (0 before the gateway first created it). */
+export function countSamples(dataDir: string): number {
+  if (!existsSync(join(dataDir, 'linegate.db'))) return 0;
+  // Read-only: a hot WAL left by a kill stays for the gateway to recover, as after a power cut.
+  const db = new Database(join(dataDir, 'linegate.db'), { readonly: true });
+  try {
+    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'sample'`).get();
+    return exists ? (db.prepare('SELECT count(*) FROM sample').pluck().get() as number) : 0;
   } finally {
     db.close();
   }
