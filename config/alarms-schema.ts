@@ -21,7 +21,10 @@ export const TelegramChannel = T.Object(
   {
     ...ChannelCommon,
     type: T.Literal('telegram'),
-    botToken: T.String({ minLength: 1, description: 'use ${TELEGRAM_BOT_TOKEN}' }),
+    botToken: T.String({
+      minLength: 1,
+      description: 'the bot token; put it in the environment, e.g. TELEGRAM_BOT_TOKEN',
+    }),
     chatId: T.Union([T.String({ minLength: 1 }), T.Integer()]),
     baseUrl: T.Optional(T.String({ minLength: 1, description: 'default https://api.telegram.org' })),
   },
@@ -48,7 +51,10 @@ export const WebhookChannel = T.Object(
     ...ChannelCommon,
     type: T.Literal('webhook'),
     url: T.String({ pattern: '^https?://' }),
-    secret: T.String({ minLength: 16, description: 'HMAC-SHA256 key; use ${WEBHOOK_SECRET}' }),
+    secret: T.String({
+      minLength: 16,
+      description: 'HMAC-SHA256 key; put it in the environment, e.g. WEBHOOK_SECRET',
+    }),
   },
   { additionalProperties: false },
 );

@@ -22,6 +22,8 @@ export interface AlarmsConfig {
   readonly machines: readonly AlarmMachine[];
   readonly dashboardUrl: string | null;
   readonly timezone: string;
+  /** Line id → name, for message texts. */
+  readonly lineNames?: Readonly<Record<string, string>>;
   readonly channels: readonly ChannelConfig[];
   readonly routes: readonly RouteConfig[];
   readonly escalation: {
@@ -110,6 +112,7 @@ export function normaliseAlarms(
   machines: readonly AnyMachineConfig[],
   profiles: ReadonlyMap<string, AnyProfile>,
   timezone: string,
+  lineNames: Readonly<Record<string, string>> = {},
 ): AlarmsConfig | undefined {
   if (input?.enabled === false) return undefined;
   const alarmMachines: AlarmMachine[] = machines.map((m) => {
@@ -129,6 +132,7 @@ export function normaliseAlarms(
     machines: alarmMachines,
     dashboardUrl: input?.dashboardUrl ?? null,
     timezone,
+    lineNames,
     channels: (input?.channels ?? [])
       .filter((c) => c.enabled !== false)
       .map((c) => ({

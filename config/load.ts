@@ -80,7 +80,13 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
   };
   const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
   if (alarmErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(alarmErrs));
-  const alarms = normaliseAlarms(input.alarms, config.machines, profiles, config.site.timezone);
+  const alarms = normaliseAlarms(
+    input.alarms,
+    config.machines,
+    profiles,
+    config.site.timezone,
+    Object.fromEntries(config.lines.map((l) => [l.id, l.name])),
+  );
   return deepFreeze(alarms ? { ...config, alarms } : config);
 }
 

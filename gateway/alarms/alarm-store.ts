@@ -172,23 +172,19 @@ export class AlarmStore {
       args.push(q.machine);
     }
     sql += ` ORDER BY id DESC LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map((r) => ({
-      id: r.id,
-      ts: r.ts,
-      alarm: r.alarm,
-      machine: r.machine,
-      line: r.line,
-      rule: r.rule,
-      severity: r.severity,
-      event: r.event,
-      state: r.state,
-      message: JSON.parse(r.message) as LocalText,
-      value: r.value,
-      limit: r.lim,
-      unit: r.unit,
-      actor: r.actor,
-      comment: r.comment,
-    }));
+    return (this.db.prepare(sql).all(...args) as EventRow[]).map(fromRow);
+  }
+
+  /** Events with id > after, oldest first (the notification router's catch-up). */
+  eventsAfter(after: number, limit = 500): AlarmEventRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM alarm_event WHERE id > ? ORDER BY id LIMIT ?')
+      .all(after, limit) as EventRow[];
+    return rows.map(fromRow);
+  }
+
+  lastEventId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) FROM alarm_event').pluck().get() as number) ?? 0;
   }
 
   meta(key: string): string | null {
@@ -199,4 +195,24 @@ export class AlarmStore {
   setMeta(key: string, value: string): void {
     this.putMeta.run(key, value);
   }
+}
+
+function fromRow(r: EventRow): AlarmEventRecord {
+  return {
+    id: r.id,
+    ts: r.ts,
+    alarm: r.alarm,
+    machine: r.machine,
+    line: r.line,
+    rule: r.rule,
+    severity: r.severity,
+    event: r.event,
+    state: r.state,
+    message: JSON.parse(r.message) as LocalText,
+    value: r.value,
+    limit: r.lim,
+    unit: r.unit,
+    actor: r.actor,
+    comment: r.comment,
+  };
 }
