@@ -22,6 +22,9 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<void> | null = null;
   private stopped = false;
+  private again = false;
+  /** After a failure: wait for the backoff timer, whatever is enqueued meanwhile. */
+  private paused = false;
   private sent = 0;
   private failed = 0;
   private readonly now: () => number;
@@ -35,11 +38,17 @@ export class Dispatcher {
   }
 
   kick(): void {
-    if (this.stopped || this.busy) return;
+    if (this.stopped || this.paused) return;
+    if (this.busy) {
+      this.again = true; // enqueued while a pump runs: look again when it ends
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.again = false;
     this.busy = this.pump().finally(() => {
       this.busy = null;
+      if (this.again && !this.paused) this.kick();
     });
   }
 
@@ -57,7 +66,13 @@ export class Dispatcher {
   private schedule(at: number): void {
     if (this.stopped) return;
     const ms = Math.max(0, at - this.now());
-    this.timer = setTimeout(() => this.kick(), Math.min(ms, 2_147_000_000));
+    this.timer = setTimeout(
+      () => {
+        this.paused = false;
+        this.kick();
+      },
+      Math.min(ms, 2_147_000_000),
+    );
     this.timer.unref?.();
   }
 
@@ -89,6 +104,7 @@ export class Dispatcher {
           },
           'notification not delivered; kept for retry',
         );
+        this.paused = true;
         this.schedule(this.now() + delay);
         return;
       }

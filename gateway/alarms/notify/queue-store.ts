@@ -66,7 +66,7 @@ export class NotifyQueue {
       'INSERT OR IGNORE INTO notify_queue (dedup, channel, created, due, message) VALUES (?, ?, ?, ?, ?)',
     );
     this.next = db.prepare(
-      'SELECT id, dedup, channel, attempts, message FROM notify_queue WHERE channel = ? AND sent_at IS NULL AND due <= ? ORDER BY due, id LIMIT 1',
+      'SELECT id, dedup, channel, attempts, message FROM notify_queue WHERE channel = ? AND sent_at IS NULL AND due <= ? ORDER BY id LIMIT 1',
     );
   }
 
