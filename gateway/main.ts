@@ -105,7 +105,7 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
-    ...(alarms ? { alarms: alarms.engine } : {}),
+    ...(alarms ? { alarms: alarms.handle } : {}),
   };
   const api = buildApi(view, log);
   let url: string;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AlarmsConfig } from '../../config/alarms.js';
+import type { AlarmsHandle } from '../api/alarm-routes.js';
 import type { EventBus } from '../runtime/event-bus.js';
 import type { AuditLog } from '../store/audit.js';
 import type { StoreEvent } from '../store/sample-writer.js';
@@ -17,6 +18,8 @@ import { Notifications } from './notify/notifications.js';
  */
 export interface RunningAlarms {
   readonly engine: AlarmEngine;
+  /** What the API gets: the engine's reads and commands, and the channels' backlog. */
+  readonly handle: AlarmsHandle;
   readonly notifications: Notifications;
   stop(): Promise<void>;
 }
@@ -60,8 +63,18 @@ export function startAlarms(config: AlarmsConfig, deps: AlarmsDeps): RunningAlar
   engine.start();
   notifications.start(() => engine.list({ active: true }));
   log.info({ machines: config.machines.length, channels: config.channels.length }, 'alarms started');
+  const handle: AlarmsHandle = {
+    list: (f) => engine.list(f),
+    history: (q) => engine.history(q),
+    ack: (id, actor, comment) => engine.ack(id, actor, comment),
+    shelve: (id, minutes, actor, comment) => engine.shelve(id, minutes, actor, comment),
+    unshelve: (id, actor) => engine.unshelve(id, actor),
+    summary: (m) => engine.summary(m),
+    channels: () => notifications.status(),
+  };
   return {
     engine,
+    handle,
     notifications,
     async stop() {
       deps.bus.removeListeners(owner);

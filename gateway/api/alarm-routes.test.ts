@@ -147,6 +147,7 @@ describe('alarm API', () => {
     expect(routes.map((r) => `${r.method} ${r.url}`).filter((r) => !r.startsWith('HEAD'))).toEqual([
       'GET /api/alarms',
       'GET /api/alarms/history',
+      'GET /api/alarms/channels',
       'POST /api/alarms/:id/ack',
       'POST /api/alarms/:id/shelve',
       'POST /api/alarms/:id/unshelve',

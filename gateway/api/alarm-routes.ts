@@ -12,6 +12,14 @@ export interface AlarmsHandle {
   shelve(id: string, minutes: number, actor: string, comment: string | null): CommandResult;
   unshelve(id: string, actor: string): CommandResult;
   summary(machine: string): { active: number; unacked: number; highestSeverity: number | null };
+  /** Each notification channel's backlog (absent without the notification part). */
+  channels?(): readonly {
+    channel: string;
+    pending: number;
+    lastError: string | null;
+    sent: number;
+    failed: number;
+  }[];
 }
 
 const ACT: RoutePolicy = { roles: ['technician', 'manager', 'admin'] };
@@ -39,6 +47,7 @@ const bad = (reply: FastifyReply, message: string) =>
 
 /**
  * GET /api/alarms?state=active|all&machine=, GET /api/alarms/history?from=&to=&machine=,
+ * GET /api/alarms/channels (notification backlog per channel),
  * POST /api/alarms/:id/ack { comment? }, /shelve { minutes, comment }, /unshelve.
  * Without an alarm engine every route answers 503 { code: LG_NOT_FOUND }.
  */
@@ -74,6 +83,11 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
       return { from, to, events };
     },
   );
+
+  app.get('/api/alarms/channels', { config: { policy: READ } }, async (_req, reply) => {
+    if (!alarms) return none(reply);
+    return { channels: alarms.channels?.() ?? [] };
+  });
 
   app.post<{ Params: { id: string } }>(
     '/api/alarms/:id/ack',
