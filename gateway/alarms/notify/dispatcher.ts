@@ -12,9 +12,9 @@ export interface DispatcherDeps {
 }
 
 /**
- * Sends one channel's queued messages, oldest due first, one at a time. A failure leaves the
- * message queued with a later due time (exponential backoff) and pauses the channel until then,
- * so a dead channel costs one attempt per backoff step and never touches alarm evaluation
+ * Sends one channel's queued messages, oldest first (of those due), one at a time. A failure
+ * leaves the message where it is and pauses the whole channel for a backoff (exponential), so
+ * the order holds after an outage and a dead channel costs one attempt per backoff step and never touches alarm evaluation
  * (which only ever enqueues). Calling rules: `start()` once; `kick()` after enqueuing (cheap,
  * idempotent); `stop()` once: waits for the send in flight, then closes the notifier.
  */
@@ -50,6 +50,14 @@ export class Dispatcher {
       this.busy = null;
       if (this.again && !this.paused) this.kick();
     });
+  }
+
+  /** Ends a backoff pause now (a channel known to be back, or an operator's "retry now"). */
+  retryNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.paused = false;
+    this.kick();
   }
 
   stats(): { sent: number; failed: number } {
@@ -92,7 +100,7 @@ export class Dispatcher {
         this.sent++;
       } catch (err) {
         const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(msg.attempts, 20));
-        queue.markFailed(msg.id, (err as Error).message, this.now() + delay);
+        queue.markFailed(msg.id, (err as Error).message);
         this.failed++;
         log.warn(
           {

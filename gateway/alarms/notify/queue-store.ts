@@ -106,10 +106,14 @@ export class NotifyQueue {
     this.db.prepare('UPDATE notify_queue SET sent_at = ?, last_error = NULL WHERE id = ?').run(now, id);
   }
 
-  markFailed(id: number, error: string, retryAt: number): void {
+  /**
+   * Counts a failed attempt. The message keeps its place (and its due time): the dispatcher
+   * pauses the whole channel for the backoff, so messages still go out in order afterwards.
+   */
+  markFailed(id: number, error: string): void {
     this.db
-      .prepare('UPDATE notify_queue SET attempts = attempts + 1, last_error = ?, due = ? WHERE id = ?')
-      .run(error.slice(0, 500), retryAt, id);
+      .prepare('UPDATE notify_queue SET attempts = attempts + 1, last_error = ? WHERE id = ?')
+      .run(error.slice(0, 500), id);
   }
 
   /** Messages queued for a channel since `since` (for the per-channel hourly limit). */
