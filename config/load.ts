@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { alarmIssues, normaliseAlarms } from './alarms.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
@@ -77,7 +78,16 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     sinks: normaliseSinks(input.sinks),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
   };
-  return deepFreeze(config);
+  const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
+  if (alarmErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(alarmErrs));
+  const alarms = normaliseAlarms(
+    input.alarms,
+    config.machines,
+    profiles,
+    config.site.timezone,
+    Object.fromEntries(config.lines.map((l) => [l.id, l.name])),
+  );
+  return deepFreeze(alarms ? { ...config, alarms } : config);
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

@@ -1,4 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox';
+import { AlarmRuleInput } from './alarm-rule-schema.js';
 import {
   CodeTable,
   Id,
@@ -60,6 +61,9 @@ export const ProfileSchema = T.Object(
     points: T.Array(PointInput, { minItems: 1 }),
     faultCodes: T.Optional(CodeTable),
     stateCodes: T.Optional(CodeTable),
+    alarms: T.Optional(
+      T.Array(AlarmRuleInput, { description: 'alarm templates for every machine of this profile' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -82,6 +86,9 @@ export const MqttProfileSchema = T.Object(
     points: T.Array(MqttPointInput, { minItems: 1 }),
     faultCodes: T.Optional(CodeTable),
     stateCodes: T.Optional(CodeTable),
+    alarms: T.Optional(
+      T.Array(AlarmRuleInput, { description: 'alarm templates for every machine of this profile' }),
+    ),
   },
   { additionalProperties: false },
 );

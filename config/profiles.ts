@@ -76,6 +76,7 @@ function loadMqttProfile(path: string, file: string, src: YamlSource): MqttProfi
     payload: normalisePayload(input.payload),
     faultCodes: input.faultCodes ?? {},
     stateCodes: input.stateCodes ?? {},
+    alarms: input.alarms ?? [],
   });
 }
 
@@ -109,6 +110,7 @@ function loadModbusProfile(path: string, file: string, src: YamlSource): Profile
     points: input.points.map((p) => normalisePoint(p, order, base)),
     faultCodes: input.faultCodes ?? {},
     stateCodes: input.stateCodes ?? {},
+    alarms: input.alarms ?? [],
     limits,
   });
 }

@@ -1,4 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox';
+import { AlarmsSection } from './alarms-schema.js';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
 import { MACHINE_COMMON } from './profile-schema.js';
@@ -96,6 +97,7 @@ export const ConfigSchema = T.Object(
     mqtt: T.Optional(MqttSection),
     store: T.Optional(StoreSection),
     sinks: T.Optional(T.Array(SinkInput)),
+    alarms: T.Optional(AlarmsSection),
     profilesDirs: T.Optional(
       T.Array(T.String(), { description: 'extra folders of profiles, after devices/' }),
     ),

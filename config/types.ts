@@ -1,4 +1,6 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
+import type { AlarmRuleInput } from './alarm-rule-schema.js';
+import type { AlarmsConfig } from './alarms.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
@@ -58,6 +60,8 @@ export interface Profile {
   readonly points: readonly PointDef[];
   readonly faultCodes: CodeTable;
   readonly stateCodes: CodeTable;
+  /** Alarm templates for every machine of this profile (normalised by config/alarms.ts). */
+  readonly alarms?: readonly AlarmRuleInput[];
   readonly limits: Partial<ModbusLimits>;
 }
 
@@ -126,6 +130,8 @@ export interface LinegateConfig {
   /** Enabled sinks only. */
   readonly sinks: readonly SinkConfig[];
   readonly log: { readonly level: string };
+  /** Alarm rules per machine, channels, routing (config/alarms.ts); absent = none configured. */
+  readonly alarms?: AlarmsConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */
@@ -146,6 +152,7 @@ export interface MqttProfile {
   readonly payload: PayloadConfig;
   readonly faultCodes: CodeTable;
   readonly stateCodes: CodeTable;
+  readonly alarms?: readonly AlarmRuleInput[];
 }
 
 export type AnyProfile = Profile | MqttProfile;

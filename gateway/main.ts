@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
+import { type RunningAlarms, startAlarms } from './alarms/index.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
@@ -85,6 +86,16 @@ export async function startGateway(
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
+  const alarms: RunningAlarms | null = config.alarms
+    ? startAlarms(config.alarms, {
+        site: config.site.id,
+        bus: supervisor.bus,
+        db: persistence.store.db,
+        appendEvents: (rows) => persistence.store.appendEvents(rows),
+        audit: persistence.audit,
+        log,
+      })
+    : null;
   const view: GatewayView = {
     config,
     machineState: (id) => supervisor.live.get(id),
@@ -94,12 +105,14 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
+    ...(alarms ? { alarms: alarms.handle } : {}),
   };
   const api = buildApi(view, log);
   let url: string;
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
+    await alarms?.stop();
     await persistence.stop();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
@@ -125,6 +138,7 @@ export async function startGateway(
     } catch (err) {
       await api.close();
       await supervisor.stop();
+      await alarms?.stop();
       await persistence.stop();
       throw err;
     }
@@ -137,6 +151,7 @@ export async function startGateway(
       await api.close();
       await mqtt?.stop();
       await supervisor.stop();
+      await alarms?.stop();
       await persistence.stop();
     },
   };

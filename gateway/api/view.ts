@@ -3,6 +3,7 @@ import type { CommStats, MessageStats } from '../core/source.js';
 import type { MachineState } from '../runtime/live-state.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
+import type { AlarmsHandle } from './alarm-routes.js';
 
 /** Read-only handle the API gets: no sources, no sinks, only what it may show. */
 export interface GatewayView {
@@ -22,6 +23,8 @@ export interface GatewayView {
     to: number;
     maxPoints?: number;
   }): HistoryResult;
+  /** The alarm engine (absent when alarms are off or in tests without it). */
+  readonly alarms?: AlarmsHandle;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;
@@ -70,5 +73,6 @@ export function machineView(view: GatewayView, m: AnyMachineConfig) {
       };
     }),
     comm: view.commStats(m.id) ?? null,
+    ...(view.alarms ? { alarms: view.alarms.summary(m.id) } : {}),
   };
 }

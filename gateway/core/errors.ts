@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   LG_SINK_REFUSED:
     'A sink refused the request as a whole (e.g. database not found); rows are kept, retried slowly',
   LG_SINK_BAD_LINE: 'A row was refused for good (the server could not parse or store it); it is quarantined',
+  LG_ALARM_STATE:
+    'An alarm command does not fit the alarm state (ack of an acknowledged alarm, unshelve of one not shelved)',
+  LG_NOTIFY_SEND:
+    'A notification could not be delivered (channel down, refused); it stays queued and is retried',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,177 @@
+import Fastify from 'fastify';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../config/load.js';
+import { type TempAlarmDb, tempAlarmDb } from '../alarms/testdata/fixtures.js';
+import { LiveState } from '../runtime/live-state.js';
+import { registerAlarmRoutes } from './alarm-routes.js';
+import { buildApi } from './server.js';
+import type { GatewayView } from './view.js';
+
+const config = loadConfigText(
+  `site: { id: s, name: S }
+lines: [{ id: l, name: Dây chuyền L }]
+machines:
+  - { id: a, name: Máy chiên A, kind: fryer, line: l, connection: { type: tcp, host: h },
+      points: [{ name: oil, label: { vi: Nhiệt độ dầu, en: Oil temperature }, area: input, address: 0, type: int16, scale: 0.1, unit: °C, role: temperature }] }
+alarms:
+  machines:
+    a:
+      - { id: oil_hot, kind: high, point: oil, limit: 190, deadband: 2, severity: 2 }
+`,
+  'api.yaml',
+  { env: {} },
+);
+
+let t: TempAlarmDb;
+afterEach(() => t?.cleanup());
+
+function setup() {
+  t = tempAlarmDb();
+  const engine = t.engine({ machines: config.alarms?.machines ?? [] });
+  engine.start();
+  engine.status({ machine: 'a', online: true, ts: Date.now() });
+  const live = new LiveState();
+  const view: GatewayView = {
+    config,
+    machineState: (id) => live.get(id),
+    commStats: () => undefined,
+    links: () => [],
+    startedAt: Date.now(),
+    version: 'test',
+    alarms: engine,
+  };
+  const app = buildApi(view, pino({ level: 'silent' }));
+  return { engine, app };
+}
+
+describe('alarm API', () => {
+  it('lists, acknowledges with a comment, shelves, unshelves; every action audited', async () => {
+    const { engine, app } = setup();
+    engine.samples([{ machine: 'a', point: 'oil', value: 195.5, ts: Date.now(), quality: 'good' }]);
+    const list = (await app.inject('/api/alarms')).json();
+    expect(list.alarms).toHaveLength(1);
+    expect(list.alarms[0]).toMatchObject({
+      id: 'a.oil_hot',
+      machine: 'a',
+      line: 'l',
+      rule: 'oil_hot',
+      severity: 2,
+      state: 'active_unack',
+      value: 195.5,
+      limit: 190,
+      unit: '°C',
+      ackedAt: null,
+      shelvedUntil: null,
+    });
+    expect(list.alarms[0].message.vi).toBe('Máy chiên A: Nhiệt độ dầu cao: 195,5 °C (ngưỡng 190 °C)');
+    expect(list.alarms[0].message.en).toBe('Máy chiên A: Oil temperature high: 195.5 °C (limit 190 °C)');
+    const m = (await app.inject('/api/machines/a')).json();
+    expect(m.alarms).toEqual({ active: 1, unacked: 1, highestSeverity: 2 });
+
+    const ack = await app.inject({
+      method: 'POST',
+      url: '/api/alarms/a.oil_hot/ack',
+      payload: { comment: 'đã giảm lửa' },
+    });
+    expect(ack.statusCode).toBe(200);
+    expect(ack.json().alarm).toMatchObject({
+      state: 'active_ack',
+      ackedBy: 'anonymous',
+      comment: 'đã giảm lửa',
+    });
+    const again = await app.inject({ method: 'POST', url: '/api/alarms/a.oil_hot/ack', payload: {} });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('LG_ALARM_STATE');
+
+    const noComment = await app.inject({
+      method: 'POST',
+      url: '/api/alarms/a.oil_hot/shelve',
+      payload: { minutes: 60 },
+    });
+    expect(noComment.statusCode).toBe(400);
+    const shelve = await app.inject({
+      method: 'POST',
+      url: '/api/alarms/a.oil_hot/shelve',
+      payload: { minutes: 60, comment: 'cảm biến đang thay' },
+    });
+    expect(shelve.json().alarm.state).toBe('shelved');
+    expect(shelve.json().alarm.shelvedUntil).toBeGreaterThan(Date.now() + 59 * 60_000);
+    expect((await app.inject('/api/machines/a')).json().alarms).toEqual({
+      active: 0,
+      unacked: 0,
+      highestSeverity: null,
+    });
+    const un = await app.inject({ method: 'POST', url: '/api/alarms/a.oil_hot/unshelve' });
+    expect(un.json().alarm.state).toBe('active_unack');
+    expect((await app.inject({ method: 'POST', url: '/api/alarms/nope/ack' })).statusCode).toBe(404);
+
+    const hist = (await app.inject('/api/alarms/history?machine=a')).json();
+    expect(hist.events.map((e: { event: string }) => e.event).reverse()).toEqual([
+      'activate',
+      'ack',
+      'shelve',
+      'unshelve',
+      'activate',
+    ]);
+    const audit = t.audit.list({ action: 'alarm.' }).reverse();
+    expect(audit.map((a) => [a.action, a.result])).toEqual([
+      ['alarm.ack', 'ok'],
+      ['alarm.ack', 'failed'],
+      ['alarm.shelve', 'ok'],
+      ['alarm.unshelve', 'ok'],
+      ['alarm.ack', 'failed'],
+    ]);
+    expect(audit[0]?.detail).toMatchObject({
+      comment: 'đã giảm lửa',
+      from: 'active_unack',
+      to: 'active_ack',
+    });
+    expect((await app.inject('/api/alarms?state=bogus')).statusCode).toBe(400);
+    expect((await app.inject('/api/alarms/history?from=10&to=5')).statusCode).toBe(400);
+    engine.stop();
+  });
+
+  it('declares a policy on every alarm route: reads READ, commands technician/manager/admin', async () => {
+    const app = Fastify();
+    const routes: { url: string; method: string; policy: unknown }[] = [];
+    app.addHook('onRoute', (r) => {
+      routes.push({
+        url: r.url,
+        method: String(r.method),
+        policy: (r.config as { policy?: unknown } | undefined)?.policy,
+      });
+    });
+    registerAlarmRoutes(app, undefined);
+    await app.ready();
+    expect(routes.map((r) => `${r.method} ${r.url}`).filter((r) => !r.startsWith('HEAD'))).toEqual([
+      'GET /api/alarms',
+      'GET /api/alarms/history',
+      'GET /api/alarms/channels',
+      'POST /api/alarms/:id/ack',
+      'POST /api/alarms/:id/shelve',
+      'POST /api/alarms/:id/unshelve',
+    ]);
+    for (const r of routes) {
+      if (r.method !== 'POST') expect(r.policy, r.url).toEqual({ read: true });
+      else expect(r.policy, r.url).toEqual({ roles: ['technician', 'manager', 'admin'] });
+    }
+  });
+
+  it('answers 503 with a code when alarms are not running', async () => {
+    const app = buildApi(
+      {
+        config,
+        machineState: () => undefined,
+        commStats: () => undefined,
+        links: () => [],
+        startedAt: 0,
+        version: 't',
+      },
+      pino({ level: 'silent' }),
+    );
+    const r = await app.inject('/api/alarms');
+    expect(r.statusCode).toBe(503);
+    expect(r.json().code).toBe('LG_NOT_FOUND');
+  });
+});
