@@ -205,6 +205,23 @@ describe.skipIf(!hasMosquitto)('MQTT uplink to Mosquitto', () => {
     expect(late.status[1]?.state).toBe('offline');
   });
 
+  it('has the broker publish the retained offline will when the connection dies without DISCONNECT', async () => {
+    const g = startGateway(tempDir(), uplinkConfig(broker.url, 'gw-will'));
+    gateways.push(g);
+    g.append(0, 10);
+    await waitFor(() => g.sink.status().queueDepth === 0, 5000, 'sent');
+    const watcher = await subscriber(broker.url, 'watch-will');
+    await waitFor(() => watcher.status.length >= 1, 5000, 'retained online');
+    // A second connection with the gateway's client id: Mosquitto closes the first one, which
+    // did not say DISCONNECT, so its will goes out.
+    await connect(broker.url, { clientId: 'gw-will' });
+    await waitFor(() => watcher.status.some((s) => s.state === 'offline'), 5000, 'the will');
+    expect(watcher.status.at(-1)).toEqual({ state: 'offline', retained: false });
+    // The next rows reconnect the uplink, which says online again.
+    g.append(10, 20);
+    await waitFor(() => watcher.status.at(-1)?.state === 'online', 5000, 'online again');
+  });
+
   it('loses nothing while the broker is down, also across a gateway restart, and keeps the order', async () => {
     const sub = await subscriber(broker.url, 'central-outage', false);
     const dir = tempDir();
