@@ -32,7 +32,13 @@ import { linesOf } from '../tests/peers/process-group.js';
 import { median, printTable, writeResult } from './lib.js';
 
 const root = packageRoot();
-const SHARED = process.env.LINEGATE_NODERED_PEER ?? join(root, '..', 'shared', 'peers', 'nodered');
+/** The shared Node-RED peer: $LINEGATE_NODERED_PEER, else ../shared (main repo) or ../../shared (a worktree). */
+const SHARED =
+  process.env.LINEGATE_NODERED_PEER ??
+  [join(root, '..', 'shared', 'peers', 'nodered'), join(root, '..', '..', 'shared', 'peers', 'nodered')].find(
+    (d) => existsSync(join(d, 'loadgen.js')),
+  ) ??
+  join(root, '..', 'shared', 'peers', 'nodered');
 const LOADGEN = join(SHARED, 'loadgen.js');
 const { values } = parseArgs({
   options: { n: { type: 'string' }, repeat: { type: 'string' }, 'no-nodered': { type: 'boolean' } },
@@ -151,7 +157,10 @@ async function runCase(
   };
   await until(() => ready && (!waitConnected || last.connected), 15_000);
   await new Promise((r) => setTimeout(r, 300));
-  const lg = await runLoadgen(url, qos, N);
+  const lg = await runLoadgen(url, qos, N).catch((err: unknown) => {
+    gw.kill('SIGKILL');
+    throw err;
+  });
   await until(() => last.stored >= lg.completed || Date.now() - lastChange > 3000, 120_000);
   await new Promise((r) => setTimeout(r, 250));
   const hwm = vmHwmMb(gw.pid ?? 0);
@@ -220,7 +229,7 @@ function measureNodeRed(): NodeRedLine[] | null {
         MOSQ_MAX_QUEUED: '0',
         OUT: out,
         RUN_DIR: join(tmpdir(), 'linegate-nr-bench'),
-        STALL_S: '5',
+        STALL_S: '15',
       },
     });
     return readFileSync(out, 'utf8')
