@@ -27,9 +27,10 @@ const report = () => {
   const st = mqtt.stats();
   const stored = Object.values(st.sources).reduce((n, s) => n + s.stored, 0);
   process.stdout.write(
-    `${JSON.stringify({ stored, samples, rejected: st.rejected, connected: st.clients.every((c) => c.connected) })}\n`,
+    `${JSON.stringify({ stored, samples, rejected: st.rejected, connected: st.clients.every((c) => c.connected), mem: process.env.BENCH_MEM ? process.memoryUsage() : undefined })}\n`,
   );
 };
+process.stdout.on('error', () => process.exit(1)); // the parent is gone
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 const timer = setInterval(report, 200);
 process.on('SIGTERM', () => {

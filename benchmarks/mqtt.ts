@@ -10,7 +10,13 @@
  * Loss = messages published (acknowledged for QoS 1) − messages stored. Peak RSS = VmHWM of the
  * gateway process (linegate in its own child process; Node-RED's node process).
  *
- * Options: --n N (messages per case, default 100000), --no-nodered (print the recorded baseline).
+ * Every case runs --repeat times (default 3), linegate and Node-RED in the same run on the same
+ * machine; the tables show each run and the medians, and the ratios are of the medians.
+ * "Points" = messages landed (one Node-RED InfluxDB point per message; linegate stores the same
+ * message as 3 samples).
+ *
+ * Options: --n N (messages per case, default 100000), --repeat R (default 3), --no-nodered (print
+ * the recorded baseline instead: marked RECORDED, not a measurement of this run).
  * Prints tables and writes .bench/mqtt.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -23,15 +29,22 @@ import { hashPassword } from '../gateway/sources/mqtt/password.js';
 import { freePort } from '../tests/peers/free-port.js';
 import { startMosquitto } from '../tests/peers/mosquitto.js';
 import { linesOf } from '../tests/peers/process-group.js';
-import { printTable, writeResult } from './lib.js';
+import { median, printTable, writeResult } from './lib.js';
 
 const root = packageRoot();
-const SHARED = process.env.LINEGATE_NODERED_PEER ?? join(root, '..', 'shared', 'peers', 'nodered');
+/** The shared Node-RED peer: $LINEGATE_NODERED_PEER, else ../shared (main repo) or ../../shared (a worktree). */
+const SHARED =
+  process.env.LINEGATE_NODERED_PEER ??
+  [join(root, '..', 'shared', 'peers', 'nodered'), join(root, '..', '..', 'shared', 'peers', 'nodered')].find(
+    (d) => existsSync(join(d, 'loadgen.js')),
+  ) ??
+  join(root, '..', 'shared', 'peers', 'nodered');
 const LOADGEN = join(SHARED, 'loadgen.js');
 const { values } = parseArgs({
-  options: { n: { type: 'string' }, 'no-nodered': { type: 'boolean' } },
+  options: { n: { type: 'string' }, repeat: { type: 'string' }, 'no-nodered': { type: 'boolean' } },
 });
 const N = Number(values.n ?? 100_000);
+const REPEAT = Math.max(1, Number(values.repeat ?? 3));
 const PW = 'bench-password-1';
 
 interface Row extends Record<string, string | number> {
@@ -144,7 +157,10 @@ async function runCase(
   };
   await until(() => ready && (!waitConnected || last.connected), 15_000);
   await new Promise((r) => setTimeout(r, 300));
-  const lg = await runLoadgen(url, qos, N);
+  const lg = await runLoadgen(url, qos, N).catch((err: unknown) => {
+    gw.kill('SIGKILL');
+    throw err;
+  });
   await until(() => last.stored >= lg.completed || Date.now() - lastChange > 3000, 120_000);
   await new Promise((r) => setTimeout(r, 250));
   const hwm = vmHwmMb(gw.pid ?? 0);
@@ -189,11 +205,13 @@ function nodeRedRows(lines: NodeRedLine[], measured: string): Row[] {
 
 /** The shared peer's bench.sh on a temp copy (installed once); null when it cannot run here. */
 function measureNodeRed(): NodeRedLine[] | null {
-  const copy = join(tmpdir(), 'linegate-nodered-peer');
+  const copy =
+    process.env.LINEGATE_NODERED_COPY ?? join(tmpdir(), `linegate-nodered-peer-${process.getuid?.() ?? 0}`);
   try {
-    if (!existsSync(join(copy, 'node_modules', 'node-red'))) {
+    if (!existsSync(join(copy, 'node_modules', 'node-red', 'red.js'))) {
       rmSync(copy, { recursive: true, force: true });
       cpSync(SHARED, copy, { recursive: true });
+      execFileSync('chmod', ['-R', 'u+w', copy]);
       execFileSync('npm', ['install', '--no-audit', '--no-fund'], {
         cwd: copy,
         stdio: 'inherit',
@@ -204,14 +222,14 @@ function measureNodeRed(): NodeRedLine[] | null {
     execFileSync('bash', [join(copy, 'bench.sh')], {
       cwd: copy,
       stdio: ['ignore', 'inherit', 'inherit'],
-      timeout: 600_000,
+      timeout: 300_000 * REPEAT,
       env: {
         ...process.env,
-        CASES: `batched:0:${N} batched:1:${N}`,
+        CASES: Array.from({ length: REPEAT }, () => `batched:0:${N} batched:1:${N}`).join(' '),
         MOSQ_MAX_QUEUED: '0',
         OUT: out,
         RUN_DIR: join(tmpdir(), 'linegate-nr-bench'),
-        STALL_S: '5',
+        STALL_S: '15',
       },
     });
     return readFileSync(out, 'utf8')
@@ -233,6 +251,38 @@ function recordedNodeRed(): Row[] {
   return nodeRedRows(lines, 'RECORDED 2026-11-26, not this run');
 }
 
+interface Summary extends Record<string, string | number> {
+  system: string;
+  path: string;
+  qos: number;
+  runs: number;
+  'points/s (median)': number;
+  'samples/s (median)': number;
+  'loss % (max)': number;
+  'peak RSS MB (median)': number;
+}
+
+function summarise(rows: readonly Row[]): Summary[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = `${r.system}|${r.path}|${r.qos}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0] as Row;
+    return {
+      system: first.system,
+      path: first.path,
+      qos: first.qos,
+      runs: g.length,
+      'points/s (median)': Math.round(median(g.map((r) => r['msgs/s landed']))),
+      'samples/s (median)': Math.round(median(g.map((r) => r['samples/s']))),
+      'loss % (max)': Math.max(...g.map((r) => r['loss %'])),
+      'peak RSS MB (median)': median(g.map((r) => r['peak RSS MB'])),
+    };
+  });
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const brokerPort = await freePort();
@@ -243,55 +293,77 @@ async function main(): Promise<void> {
     limits: { maxConnections: 100 }
 machines:${machinesYaml('broker')}
 `;
-  for (const qos of [0, 1]) {
-    rows.push(
-      await runCase('embedded broker', brokerYaml, `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`, qos, false),
-    );
-  }
   const mosq = await startMosquitto({ persistence: false });
   try {
-    for (const qos of [0, 1]) {
-      const yaml = `${SITE}mqtt:
-  clients: [{ id: lan, url: '${mosq.url}', clientId: bench-gw-q${qos}, qos: ${qos} }]
+    for (let i = 0; i < REPEAT; i++) {
+      for (const qos of [0, 1]) {
+        rows.push(
+          await runCase(
+            'embedded broker',
+            brokerYaml,
+            `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`,
+            qos,
+            false,
+          ),
+        );
+        const yaml = `${SITE}mqtt:
+  clients: [{ id: lan, url: '${mosq.url}', clientId: bench-gw-q${qos}-${i}, qos: ${qos} }]
 machines:${machinesYaml('lan')}
 `;
-      rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
+        rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
+      }
     }
   } finally {
     await mosq.kill();
   }
   const nr = values['no-nodered'] ? null : measureNodeRed();
   const nrRows = nr ? nodeRedRows(nr, 'this run') : recordedNodeRed();
-  printTable(`MQTT ingestion, ${N} messages per case (3 samples per message for linegate)`, [
+  printTable(`MQTT ingestion, every run, ${N} messages per case (3 samples per message for linegate)`, [
     ...rows,
     ...nrRows,
   ]);
-  const best = (rs: Row[], q: number) =>
-    Math.max(...rs.filter((r) => r.qos === q).map((r) => r['msgs/s landed']));
-  const rss = (rs: Row[]) => Math.max(...rs.map((r) => r['peak RSS MB']));
-  const ratios = [0, 1].map((q) => ({
-    qos: q,
-    'linegate embedded msgs/s':
-      rows.find((r) => r.qos === q && r.path === 'embedded broker')?.['msgs/s landed'] ?? 0,
-    'linegate via mosquitto msgs/s':
-      rows.find((r) => r.qos === q && r.path !== 'embedded broker')?.['msgs/s landed'] ?? 0,
-    'Node-RED points/s': best(nrRows, q),
-    'embedded ÷ Node-RED':
-      Math.round(
-        ((rows.find((r) => r.qos === q && r.path === 'embedded broker')?.['msgs/s landed'] ?? 0) /
-          best(nrRows, q)) *
-          10,
-      ) / 10,
-    'linegate loss %': Math.max(...rows.filter((r) => r.qos === q).map((r) => r['loss %'])),
-  }));
+  const summary = summarise([...rows, ...nrRows]);
   printTable(
-    `Ratios (target: ≥ 5× Node-RED, 0 loss at QoS 1, ≤ ⅓ its peak RSS); Node-RED ${nr ? 'measured in this run' : 'RECORDED baseline'}`,
+    `Medians of ${REPEAT} runs (Node-RED ${nr ? 'measured in this run' : 'RECORDED baseline'})`,
+    summary,
+  );
+  const pick = (system: string, q: number, path?: string) =>
+    summary.find((r) => r.system === system && r.qos === q && (path === undefined || r.path === path));
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const ratios = [0, 1].flatMap((q) => {
+    const nrq = pick('Node-RED', q);
+    if (!nrq) return [];
+    return ['embedded broker', 'mosquitto → mqtt.js client'].map((path) => {
+      const lg = pick('linegate', q, path);
+      const speed = ratio(lg?.['points/s (median)'] ?? 0, nrq['points/s (median)']);
+      const mem = ratio(lg?.['peak RSS MB (median)'] ?? Number.NaN, nrq['peak RSS MB (median)']);
+      const loss = lg?.['loss % (max)'] ?? Number.NaN;
+      return {
+        qos: q,
+        'linegate path': path,
+        'points/s ÷ Node-RED': speed,
+        'target ≥ 5×': speed >= 5 ? 'met' : 'MISSED',
+        'linegate loss %': loss,
+        'Node-RED loss %': nrq['loss % (max)'],
+        'zero loss (QoS 1)': q === 1 ? (loss === 0 ? 'met' : 'MISSED') : '-',
+        'peak RSS ÷ Node-RED': mem,
+        'target ≤ 0.33': mem <= 1 / 3 ? 'met' : 'MISSED',
+      };
+    });
+  });
+  printTable(
+    'Ratios of the medians (targets: ≥ 5× Node-RED points/s, 0 loss at QoS 1, ≤ ⅓ its peak RSS)',
     ratios,
   );
-  process.stdout.write(
-    `\npeak RSS: linegate ${rss(rows)} MB (largest case) vs Node-RED ${rss(nrRows)} MB → ${Math.round((rss(rows) / rss(nrRows)) * 100) / 100}×\n`,
-  );
-  const file = writeResult('mqtt', { n: N, rows, nodeRed: nrRows, ratios });
+  const file = writeResult('mqtt', {
+    n: N,
+    repeat: REPEAT,
+    nodeRedMeasured: nr !== null,
+    rows,
+    nodeRed: nrRows,
+    summary,
+    ratios,
+  });
   process.stdout.write(`wrote ${file}\n`);
 }
 

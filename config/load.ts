@@ -4,6 +4,7 @@ import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
 import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
+import { uplinkIssues } from './mqtt-uplink.js';
 import { deepFreeze, pointIssues } from './points.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
 import { type ConfigInput, ConfigSchema, isMqttMachine } from './schema.js';
@@ -75,7 +76,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
       input.dataDir ?? (opts.env ?? process.env).LINEGATE_DATA_DIR ?? DEFAULTS.dataDir,
     ),
     store: normaliseStore(input.store),
-    sinks: normaliseSinks(input.sinks),
+    sinks: normaliseSinks(input.sinks, baseDir),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
   };
   const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
@@ -119,6 +120,7 @@ function crossChecks(
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [
     ...mqttSectionIssues(input.mqtt, file, locate),
+    ...uplinkIssues(input.sinks, file, locate),
     ...duplicateIds(input.lines, 'line', 'lines', file, locate),
     ...duplicateIds(input.buses ?? [], 'bus', 'buses', file, locate),
     ...duplicateIds(input.machines, 'machine', 'machines', file, locate),

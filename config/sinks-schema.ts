@@ -1,5 +1,6 @@
 import { type Static, Type as T } from '@sinclair/typebox';
-import { Id } from './point-schema.js';
+import { MqttUplinkSink } from './mqtt-uplink-schema.js';
+import { SinkCommon } from './sink-common-schema.js';
 
 /** `store:` and `sinks:` of the site config: the local SQLite store and where it forwards to. */
 
@@ -17,19 +18,6 @@ export const StoreSection = T.Object(
   },
   { additionalProperties: false },
 );
-
-const SinkCommon = {
-  id: Id,
-  enabled: T.Optional(T.Boolean()),
-  batchSize: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
-  timeoutMs: T.Optional(T.Integer({ minimum: 100, maximum: 600_000 })),
-  gzip: T.Optional(T.Boolean()),
-  from: T.Optional(
-    T.Union([T.Literal('now'), T.Literal('start')], {
-      description: 'a new sink starts with data from now on, or replays everything stored',
-    }),
-  ),
-};
 
 export const InfluxV1Sink = T.Object(
   {
@@ -59,6 +47,6 @@ export const InfluxV2Sink = T.Object(
   { additionalProperties: false },
 );
 
-export const SinkInput = T.Union([InfluxV1Sink, InfluxV2Sink]);
+export const SinkInput = T.Union([InfluxV1Sink, InfluxV2Sink, MqttUplinkSink]);
 export type SinkInput = Static<typeof SinkInput>;
 export type StoreInput = Static<typeof StoreSection>;

@@ -1,3 +1,4 @@
+import { normaliseUplink } from './mqtt-uplink.js';
 import type { SinkInput, StoreInput } from './sinks-schema.js';
 import type { SinkConfig, StoreConfig } from './types.js';
 
@@ -15,14 +16,16 @@ export function normaliseStore(s: StoreInput | undefined): StoreConfig {
 }
 
 /** Enabled sinks with their defaults; the rest of each entry is passed through as written. */
-export function normaliseSinks(list: readonly SinkInput[] | undefined): SinkConfig[] {
+export function normaliseSinks(list: readonly SinkInput[] | undefined, baseDir: string): SinkConfig[] {
   return (list ?? [])
     .filter((s) => s.enabled !== false)
-    .map(({ enabled: _e, ...s }) => ({
-      ...s,
-      batchSize: s.batchSize ?? SINK_DEFAULTS.batchSize,
-      timeoutMs: s.timeoutMs ?? SINK_DEFAULTS.timeoutMs,
-      gzip: s.gzip ?? SINK_DEFAULTS.gzip,
-      from: s.from ?? SINK_DEFAULTS.from,
-    }));
+    .map(({ enabled: _e, ...s }) => {
+      const common = {
+        batchSize: s.batchSize ?? SINK_DEFAULTS.batchSize,
+        timeoutMs: s.timeoutMs ?? SINK_DEFAULTS.timeoutMs,
+        gzip: s.gzip ?? SINK_DEFAULTS.gzip,
+        from: s.from ?? SINK_DEFAULTS.from,
+      };
+      return s.type === 'mqtt-uplink' ? normaliseUplink(s, common, baseDir) : { ...s, ...common };
+    });
 }

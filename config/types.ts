@@ -113,7 +113,25 @@ export interface InfluxV2SinkConfig extends SinkCommonConfig {
   readonly token?: string;
 }
 
-export type SinkConfig = InfluxV1SinkConfig | InfluxV2SinkConfig;
+/** See config/mqtt-uplink-schema.ts; TLS files are absolute paths here. */
+export interface MqttUplinkSinkConfig extends SinkCommonConfig {
+  readonly type: 'mqtt-uplink';
+  readonly url: string;
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly prefix: string;
+  readonly keepaliveSeconds: number;
+  readonly samplesPerMessage: number;
+  readonly tls: {
+    readonly ca: string | null;
+    readonly cert: string | null;
+    readonly key: string | null;
+    readonly servername: string | null;
+  } | null;
+}
+
+export type SinkConfig = InfluxV1SinkConfig | InfluxV2SinkConfig | MqttUplinkSinkConfig;
 
 export interface LinegateConfig {
   readonly file: string;

@@ -102,6 +102,29 @@ describe.skipIf(!hasMosquitto)('Mosquitto as the external broker', () => {
     },
   );
 
+  it('commits messages that arrive together in one transaction, and sends no PUBACK when that fails', async () => {
+    const g = await gateway(clientYaml(broker.url, 'gw-group'));
+    await waitFor(() => g.mqtt.stats().clients[0]?.connected === true, 5000, 'gateway connected');
+    await new Promise((r) => setTimeout(r, 100)); // SUBACK
+    const pub = await connect(broker.url, { clientId: 'pub-group' });
+    await Promise.all(Array.from({ length: 300 }, (_, n) => publish(pub, TOPIC, payload(n), 1)));
+    await g.until(() => counts(g).size === 300);
+    const s = g.mqtt.stats().clients[0];
+    // Group commit: fewer persist calls (transactions) than messages.
+    expect(s?.commits).toBeLessThan(300);
+    expect(g.persisted.length).toBe(300 * 3);
+
+    // Persist fails: nothing is acknowledged, the connection is dropped; Mosquitto keeps the
+    // messages for the session and sends them again once persist works.
+    g.failPersist(true);
+    await Promise.all(Array.from({ length: 20 }, (_, n) => publish(pub, TOPIC, payload(1000 + n), 1)));
+    await waitFor(() => (g.mqtt.stats().clients[0]?.persistFailures ?? 0) >= 1, 5000, 'a persist failure');
+    expect([...counts(g)].some((n) => n >= 1000)).toBe(false);
+    g.failPersist(false);
+    await g.until(() => [...counts(g)].filter((n) => n >= 1000).length === 20, 10_000);
+    expect(g.mqtt.stats().clients[0]?.connects).toBeGreaterThanOrEqual(2);
+  });
+
   it('rides through a broker restart in the middle of a stream; every acknowledged message arrives', async () => {
     const g = await gateway(clientYaml(broker.url, 'gw-restart'));
     await waitFor(() => g.mqtt.stats().clients[0]?.connected === true, 5000, 'gateway connected');

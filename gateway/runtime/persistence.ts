@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { LinegateConfig } from '../../config/types.js';
 import type { Sample } from '../core/sample.js';
-import { createLineEncoder, type SeriesTags } from '../sinks/influx/index.js';
-import { createWriter } from '../sinks/registry.js';
+import type { SeriesTags } from '../sinks/influx/index.js';
+import { createEncoder, createWriter } from '../sinks/registry.js';
 import { AuditLog } from '../store/audit.js';
 import { Store, type StoreStats } from '../store/index.js';
 import { StoreRunner } from '../store/store-runner.js';
@@ -82,13 +82,13 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
     );
   }
   const audit = AuditLog.open(store.db);
-  const encode = createLineEncoder({ tagsFor: tagsLookup(config) });
+  const encoderContext = { site: config.site.id, tagsFor: tagsLookup(config) };
   const running = config.sinks.map((c) => {
     const outbox = store.registerSink(c.id, { from: c.from });
     return new RunningSink({
       outbox,
-      encode,
-      writer: createWriter(c),
+      encode: createEncoder(c, encoderContext),
+      writer: createWriter(c, encoderContext),
       batchSize: c.batchSize,
       log: deps.log.child({ sink: c.id }),
       onEvent: (e: SinkEvent) => {

@@ -186,6 +186,11 @@ export class RunningSink {
     }
     this.loop = null;
     this.state = 'stopped';
+    try {
+      await this.deps.writer.close?.();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'sink writer close failed');
+    }
     this.deps.log.info(this.counters, 'sink stopped');
   }
 
@@ -362,7 +367,7 @@ export class RunningSink {
   private async backOff(result: Exclude<WriteFailure, { kind: 'bad-lines' }>): Promise<void> {
     this.counters.retries++;
     if (result.kind === 'retry') {
-      this.fail('LG_SINK_UNREACHABLE', result.message, result.status);
+      this.fail(result.code ?? 'LG_SINK_UNREACHABLE', result.message, result.status);
       const cap = this.deps.maxRetryAfterMs ?? 300_000;
       const delay =
         result.retryAfterMs === undefined ? this.backoffDelay() : Math.min(cap, result.retryAfterMs);
@@ -373,7 +378,7 @@ export class RunningSink {
       return;
     }
     const problem = result.kind === 'auth' ? 'auth-failed' : 'refused';
-    const code: ErrorCode = result.kind === 'auth' ? 'LG_SINK_AUTH' : 'LG_SINK_REFUSED';
+    const code: ErrorCode = result.code ?? (result.kind === 'auth' ? 'LG_SINK_AUTH' : 'LG_SINK_REFUSED');
     this.fail(code, result.message, result.status);
     if (this.problem !== problem) {
       this.problem = problem;

@@ -4,6 +4,7 @@
  * or buffers; the runner owns those. These belong next to `core/source.ts` and can move to
  * `core/sink.ts` unchanged.
  */
+import type { ErrorCode } from '../core/errors.js';
 import type { OutboxRow } from '../core/outbox.js';
 
 /** One row as one record (for InfluxDB: one line of line protocol), or why it cannot be. */
@@ -25,6 +26,8 @@ export type WriteResult =
       /** Absent for network errors and timeouts. */
       readonly status?: number;
       readonly message: string;
+      /** A more precise code than LG_SINK_UNREACHABLE for status and logs. */
+      readonly code?: ErrorCode;
     }
   /**
    * The server refused some records for good (400, 422; 413 for a body too large).
@@ -40,9 +43,23 @@ export type WriteResult =
       readonly message: string;
     }
   /** 401/403: credentials wrong or lacking permission. */
-  | { readonly ok: false; readonly kind: 'auth'; readonly status: number; readonly message: string }
+  | {
+      readonly ok: false;
+      readonly kind: 'auth';
+      readonly status: number;
+      readonly message: string;
+      /** Instead of LG_SINK_AUTH. */
+      readonly code?: ErrorCode;
+    }
   /** Any other refusal (404 database not found, 405…): nothing written, retry slowly. */
-  | { readonly ok: false; readonly kind: 'fatal'; readonly status: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly kind: 'fatal';
+      readonly status: number;
+      readonly message: string;
+      /** Instead of LG_SINK_REFUSED (e.g. LG_MQTT_TLS). */
+      readonly code?: ErrorCode;
+    };
 
 export type WriteFailure = Exclude<WriteResult, { ok: true }>;
 
@@ -56,4 +73,6 @@ export interface LineWriter {
   /** Where it writes, without credentials, for logs and status. */
   readonly target: string;
   write(lines: readonly string[], signal?: AbortSignal): Promise<WriteResult>;
+  /** Releases a connection the writer holds; called once by the runner's `stop()`, after the last write. */
+  close?(): Promise<void>;
 }

@@ -40,6 +40,10 @@ export interface Mosquitto {
   readonly url: string;
   kill(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
+  /** SIGTERM, keeping the port, the config and the saved sessions for `start()`. */
+  stop(): Promise<void>;
+  /** Starts again after `stop()`, on the same port(s). */
+  start(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -99,6 +103,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     },
     async restart() {
       await killGroup(child, 'SIGTERM');
+      child = await launch(conf);
+      stopped = false;
+    },
+    async stop() {
+      await killGroup(child, 'SIGTERM');
+    },
+    async start() {
       child = await launch(conf);
       stopped = false;
     },

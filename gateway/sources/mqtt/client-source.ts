@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../core/errors.js';
 import { backoffDelay } from '../../runtime/backoff.js';
 import { type Clock, systemClock } from '../../runtime/clock.js';
 import { RateLimitedWarn } from './hygiene.js';
-import type { Ingest } from './ingest.js';
+import type { Accepted, Ingest } from './ingest.js';
 import { connectExternal, type ExternalConnection } from './transport.js';
 
 export interface ClientStats {
@@ -15,8 +15,13 @@ export interface ClientStats {
   readonly reconnectAttempts: number;
   readonly sessionPresent: boolean | null;
   readonly persistFailures: number;
+  /** Group commits: `stored` messages / `commits` = messages per SQLite transaction. */
+  readonly commits: number;
   readonly lastError: { readonly code: ErrorCode; readonly message: string; readonly ts: number } | null;
 }
+
+/** Messages committed together at most (a broker's in-flight window usually keeps groups smaller). */
+const MAX_GROUP = 1000;
 
 const TLS_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -70,10 +75,11 @@ export function classifyClientError(
 /**
  * Subscribes to an external broker (Mosquitto, EMQX…) with mqtt.js: fixed client id, persistent
  * session (clean=false, MQTT 5 session expiry) and QoS 1, so that messages published while the
- * gateway was away are delivered when it is back. Each message is committed (Ingest.commit →
- * persist) inside the acknowledgement hook of transport.ts, before its PUBACK. If persist
- * fails, the PUBACK is withheld and the connection dropped: the broker delivers the message
- * again on the next connection.
+ * gateway was away are delivered when it is back. Messages that arrive together are committed
+ * together (Ingest.commit → persist: one SQLite transaction), and only then are their PUBACKs
+ * sent, in order (transport.ts defers each PUBACK to `ack`). If persist fails, no PUBACK is
+ * sent and the connection dropped: the broker delivers the messages again on the next
+ * connection.
  *
  * Owns the reconnect timer: capped exponential backoff with jitter (runtime/backoff.ts), reset by
  * a successful connection. TLS failures are reported with code LG_MQTT_TLS and retried with the
@@ -88,6 +94,11 @@ export class ExternalBrokerSource {
   private connects = 0;
   private sessionPresent: boolean | null = null;
   private persistFailures = 0;
+  /** Messages read and not yet committed + acknowledged, in the order received. */
+  private pending: { accepted: Accepted | null; ack: (err: Error | null) => void }[] = [];
+  private flushScheduled = false;
+  /** Group commits done (each one persist for one or more messages). */
+  private groups = 0;
   private lastError: ClientStats['lastError'] = null;
   private readonly warn: RateLimitedWarn;
   private readonly clock: Clock;
@@ -105,7 +116,7 @@ export class ExternalBrokerSource {
   start(): void {
     const c = this.config;
     this.conn = connectExternal(c, {
-      onMessage: (topic, payload) => this.onMessage(topic, payload),
+      onMessage: (topic, payload, _qos, ack) => this.onMessage(topic, payload, ack),
       onConnect: (sessionPresent) => {
         this.connected = true;
         this.connects++;
@@ -128,18 +139,44 @@ export class ExternalBrokerSource {
     });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
-    const accepted = this.ingest.prepare(this.config.id, topic, payload);
-    if (accepted === null) return; // refused: counted; acknowledged so that the broker drops it
+  private onMessage(topic: string, payload: Buffer, ack: (err: Error | null) => void): void {
+    // A refused payload is counted and acknowledged (so that the broker drops it), but in turn:
+    // PUBACKs go out in the order the messages came.
+    this.pending.push({ accepted: this.ingest.prepare(this.config.id, topic, payload), ack });
+    if (this.pending.length >= MAX_GROUP) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Group commit: one persist (one SQLite transaction) for every message read since the last
+   * turn of the event loop (mqtt.js parses a whole socket read before that), then their PUBACKs
+   * in order. If persist throws, none is acknowledged and the connection is dropped: the broker
+   * sends them again on the next connection of the session.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const accepted = batch.flatMap((b) => (b.accepted ? [b.accepted] : []));
     try {
-      this.ingest.commit(this.config.id, [accepted]);
+      this.ingest.commit(this.config.id, accepted);
     } catch (err) {
       this.persistFailures++;
       this.lastError = { code: 'LG_MQTT_PERSIST', message: (err as Error).message, ts: this.clock.now() };
-      this.log.error({ err, topic }, 'persist failed: message not acknowledged, reconnecting');
+      this.log.error(
+        { err, messages: batch.length },
+        'persist failed: messages not acknowledged, reconnecting',
+      );
+      for (const b of batch) b.ack(err as Error);
       setImmediate(() => this.conn?.drop());
-      throw err;
+      return;
     }
+    this.groups++;
+    for (const b of batch) b.ack(null);
   }
 
   private async subscribe(): Promise<void> {
@@ -174,6 +211,7 @@ export class ExternalBrokerSource {
       reconnectAttempts: this.attempts,
       sessionPresent: this.sessionPresent,
       persistFailures: this.persistFailures,
+      commits: this.groups,
       lastError: this.lastError,
     };
   }

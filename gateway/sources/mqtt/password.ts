@@ -51,20 +51,34 @@ export function hashPassword(password: string, params: ScryptParams = DEFAULT_SC
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
+/**
+ * One scrypt at a time: each takes 128·N·r bytes (16 MiB by default) for its duration, and a burst
+ * of devices connecting together (after a power cut, every device at once) would otherwise take
+ * that once per libuv thread. On a Pi the peak memory matters more than 50 ms of login time.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+
 function derive(password: Buffer, h: ParsedHash): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
+  const run = (): Promise<Buffer> =>
+    new Promise((resolve, reject) =>
+      scrypt(password, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) }, (err, key) =>
+        err ? reject(err) : resolve(key),
+      ),
+    );
+  const next = queue.then(run, run);
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 /** A hash no password matches, checked for unknown users so that they take as long as known ones. */
-const DUMMY: ParsedHash = (() => {
+let dummy: ParsedHash | null = null;
+function dummyHash(): ParsedHash {
+  if (dummy) return dummy;
   const h = parseHash(hashPassword(randomBytes(24).toString('base64')));
   if (!h) throw new Error('dummy hash');
+  dummy = h;
   return h;
-})();
+}
 
 /**
  * Checks a password against a stored hash (or against a dummy when `stored` is null: an unknown
@@ -72,7 +86,7 @@ const DUMMY: ParsedHash = (() => {
  */
 export async function verifyPassword(password: Buffer | string, stored: string | null): Promise<boolean> {
   const parsed = stored === null ? null : parseHash(stored);
-  const h = parsed ?? DUMMY;
+  const h = parsed ?? dummyHash();
   const pw = Buffer.from(typeof password === 'string' ? password.normalize('NFC') : password);
   const key = await derive(pw, h);
   return timingSafeEqual(key, h.hash) && parsed !== null;

@@ -257,10 +257,14 @@ export interface ExternalOptions {
 
 export interface ExternalHandlers {
   /**
-   * Every PUBLISH, before its acknowledgement: for QoS 1 the PUBACK is sent only after this
-   * returns normally. Throwing sends no PUBACK (the broker keeps the message for the session).
+   * Every PUBLISH, in the order received. For QoS 1 the PUBACK is sent when the handler calls
+   * `ack(null)`, and only if the connection it came on is still open (otherwise the broker sends
+   * the message again on the next connection of the session); `ack(err)` sends none. The handler
+   * may call `ack` later (group commit): mqtt.js goes on reading meanwhile. Call `ack` exactly
+   * once per message and in the order received (MQTT 3.1.1 §4.6: PUBACKs in PUBLISH order).
+   * For QoS 0, `ack` does nothing. Must not throw.
    */
-  onMessage(topic: string, payload: Buffer, qos: number): void;
+  onMessage(topic: string, payload: Buffer, qos: number, ack: (err: Error | null) => void): void;
   onConnect(sessionPresent: boolean): void;
   onClose(): void;
   onError(err: Error): void;
@@ -291,12 +295,15 @@ function readPem(file: string | null, what: string): Buffer | undefined {
  * owns the capped backoff). mqtts:// always verifies the broker (rejectUnauthorized); there is
  * no setting that turns it off and no fallback to plain text.
  *
- * The acknowledgement hook: mqtt.js honours `customHandleAcks` only with MQTT 5; with 3.1.1 it
- * acknowledges by itself, but still calls `handleMessage(packet, cb)` before sending the PUBACK
- * of a QoS 1 message. So: QoS 1 under MQTT 5 → customHandleAcks; QoS 1 under 3.1.1, and QoS 0
- * (which never reaches customHandleAcks) → handleMessage. In both, the handler runs before the
- * PUBACK, and an exception means no PUBACK.
+ * The acknowledgement hook: mqtt.js calls `handleMessage(packet, cb)` for every PUBLISH (MQTT
+ * 3.1.1 and 5) and, for QoS 1, sends the PUBACK after `cb()`; `cb(err)` sends none and lets
+ * mqtt.js go on to the next packet. Each QoS 1 message is therefore taken over at once with
+ * `cb(DEFERRED)` and its PUBACK written here when the handler acks it, on the connection it came
+ * from (mqtt.js would store a packet sent while disconnected and send it on the next connection,
+ * where the message id means something else: that is never done).
  */
+const DEFERRED = new Error('PUBACK deferred to the handler');
+
 export function connectExternal(o: ExternalOptions, h: ExternalHandlers): ExternalConnection {
   const tls = o.tls;
   const opts: IClientOptions = {
@@ -322,28 +329,27 @@ export function connectExternal(o: ExternalOptions, h: ExternalHandlers): Extern
         }
       : {}),
   };
-  const deliver = (topic: string, payload: Buffer, packet: IPublishPacket): Error | null => {
-    try {
-      h.onMessage(topic, payload, packet.qos);
-      return null;
-    } catch (err) {
-      return err as Error;
-    }
-  };
-  if (o.protocolVersion === 5) {
-    opts.customHandleAcks = (topic, message, packet, done) => {
-      const err = deliver(topic, message, packet);
-      if (err) done(err);
-      else done(0);
-    };
-  }
   const client: MqttClient = mqtt.connect(o.url, opts);
-  client.handleMessage = (packet, cb) => {
-    if (o.protocolVersion === 5 && packet.qos > 0) return cb();
-    const err = deliver(packet.topic, packet.payload as Buffer, packet);
-    // cb(err) makes mqtt.js skip the PUBACK; the error surfaces through the 'error' event.
-    cb(err ?? undefined);
-    if (err) client.emit('error', err);
+  const sendPacket = (client as unknown as { _sendPacket(p: object, cb: () => void): void })._sendPacket.bind(
+    client,
+  );
+  client.handleMessage = (packet: IPublishPacket, cb) => {
+    const payload = packet.payload as Buffer;
+    if (packet.qos !== 1 || packet.messageId === undefined) {
+      h.onMessage(packet.topic, payload, packet.qos, () => undefined);
+      cb();
+      return;
+    }
+    const stream = client.stream;
+    const messageId = packet.messageId;
+    cb(DEFERRED);
+    h.onMessage(packet.topic, payload, 1, (err) => {
+      if (err || client.stream !== stream || !client.connected) return;
+      sendPacket(
+        o.protocolVersion === 5 ? { cmd: 'puback', messageId, reasonCode: 0 } : { cmd: 'puback', messageId },
+        () => undefined,
+      );
+    });
   };
   client.on('connect', (connack) => h.onConnect(connack.sessionPresent));
   client.on('close', () => h.onClose());
