@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } fro
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
 import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
 import { deepFreeze, pointIssues } from './points.js';
+import { normaliseProduction, productionIssues } from './production.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
 import { type ConfigInput, ConfigSchema, isMqttMachine } from './schema.js';
 import { normaliseSinks, normaliseStore } from './sinks.js';
@@ -76,6 +77,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     store: normaliseStore(input.store),
     sinks: normaliseSinks(input.sinks),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
+    production: normaliseProduction(input.production, input.site.timezone ?? DEFAULTS.timezone),
   };
   return deepFreeze(config);
 }
@@ -176,5 +178,17 @@ function crossChecks(
     }
   });
   out.push(...topicClashes(mqttTopics, file, locate));
+  out.push(
+    ...productionIssues(
+      input.production,
+      {
+        machines: input.machines.map((m) => m.id),
+        lines: [...lines],
+        siteTimezone: input.site.timezone ?? DEFAULTS.timezone,
+      },
+      file,
+      locate,
+    ),
+  );
   return out;
 }

@@ -1,6 +1,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
+import { ProductionSection } from './production-schema.js';
 import { MACHINE_COMMON } from './profile-schema.js';
 import { SinkInput, StoreSection } from './sinks-schema.js';
 
@@ -96,6 +97,7 @@ export const ConfigSchema = T.Object(
     mqtt: T.Optional(MqttSection),
     store: T.Optional(StoreSection),
     sinks: T.Optional(T.Array(SinkInput)),
+    production: T.Optional(ProductionSection),
     profilesDirs: T.Optional(
       T.Array(T.String(), { description: 'extra folders of profiles, after devices/' }),
     ),
