@@ -5,6 +5,7 @@ import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
+import { ProductionService } from './production/service.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
@@ -85,6 +86,16 @@ export async function startGateway(
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
+  const production = new ProductionService({
+    config,
+    db: persistence.store.db,
+    bus: supervisor.bus,
+    appendEvents: (rows) => persistence.store.appendEvents(rows),
+    audit: persistence.audit,
+    clock: systemClock,
+    log: log.child({ part: 'production' }),
+  });
+  production.start();
   const view: GatewayView = {
     config,
     machineState: (id) => supervisor.live.get(id),
@@ -94,12 +105,14 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
+    production,
   };
   const api = buildApi(view, log);
   let url: string;
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
+    production.stop();
     await persistence.stop();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
@@ -125,6 +138,7 @@ export async function startGateway(
     } catch (err) {
       await api.close();
       await supervisor.stop();
+      production.stop();
       await persistence.stop();
       throw err;
     }
@@ -137,6 +151,7 @@ export async function startGateway(
       await api.close();
       await mqtt?.stop();
       await supervisor.stop();
+      production.stop();
       await persistence.stop();
     },
   };

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
 import { PUBLIC, READ } from './policy.js';
+import { registerProductionRoutes } from './production-routes.js';
 import { type GatewayView, machineView } from './view.js';
 
 function storeHealth(s: StoreStats) {
@@ -92,5 +93,6 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
       };
     },
   );
+  registerProductionRoutes(app, view);
   return app;
 }

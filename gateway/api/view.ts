@@ -1,5 +1,6 @@
 import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
 import type { CommStats, MessageStats } from '../core/source.js';
+import type { ProductionService } from '../production/service.js';
 import type { MachineState } from '../runtime/live-state.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
@@ -22,6 +23,8 @@ export interface GatewayView {
     to: number;
     maxPoints?: number;
   }): HistoryResult;
+  /** Production (states, counters → kg, shifts, OEE, stops); absent in tests without it. */
+  readonly production?: ProductionService;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;
@@ -70,5 +73,18 @@ export function machineView(view: GatewayView, m: AnyMachineConfig) {
       };
     }),
     comm: view.commStats(m.id) ?? null,
+    ...productionOf(view, m.id),
+  };
+}
+
+/** Production members of a machine (BRIEF contract); null values when production does not track it. */
+function productionOf(view: GatewayView, id: string) {
+  const p = view.production?.machineSummary(id);
+  return {
+    state: p?.state ?? null,
+    stateSince: p?.stateSince ?? null,
+    fault: p?.fault ?? null,
+    product: p?.product ?? null,
+    today: p?.today ?? null,
   };
 }
