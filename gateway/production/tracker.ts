@@ -360,7 +360,8 @@ export class MachineTracker {
     }
     if (good + reject > 0 || mg > 0) this.lastCountTs = ts;
     if (good + reject === 0 && mg === 0) return;
-    const t = this.bucket(this.deps.calendar.slot(ts)).totals;
+    // A reading at ts counts what was made before ts: a poll exactly at 14:00 closes the 13:00 hour.
+    const t = this.bucket(this.deps.calendar.slot(ts - 1)).totals;
     t.good += good;
     t.reject += reject;
     t.mg += mg;
