@@ -80,7 +80,11 @@ export const ProductionSection = T.Object(
       T.Record(
         T.String(),
         T.Object(
-          { product: T.Optional(Id), idealRatePerMin: T.Optional(T.Number({ exclusiveMinimum: 0 })) },
+          {
+            product: T.Optional(Id),
+            idealRatePerMin: T.Optional(T.Number({ exclusiveMinimum: 0 })),
+            idleAfterS: T.Optional(T.Integer({ minimum: 1, maximum: 86_400 })),
+          },
           { additionalProperties: false },
         ),
       ),

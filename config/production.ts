@@ -41,7 +41,10 @@ export interface ProductionConfig {
   readonly products: readonly ProductConfig[];
   /** Machine id → default product id and ideal rate override. */
   readonly machines: Readonly<
-    Record<string, { readonly product?: string; readonly idealRatePerMin?: number }>
+    Record<
+      string,
+      { readonly product?: string; readonly idealRatePerMin?: number; readonly idleAfterS?: number }
+    >
   >;
   /** Line id → the machine whose output is the line's output. */
   readonly lineOutput: Readonly<Record<string, string>>;

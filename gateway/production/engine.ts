@@ -83,7 +83,7 @@ export class ProductionEngine {
           faultCodes: m.faultCodes,
           stateCodes: m.stateCodes,
           noise: this.production.counterNoise,
-          idleAfterMs: this.production.idleAfterMs,
+          idleAfterMs: override?.idleAfterS ? override.idleAfterS * 1000 : this.production.idleAfterMs,
           stopThresholdMs: this.production.stopThresholdMs,
           ...(override?.idealRatePerMin ? { idealRateOverride: override.idealRatePerMin } : {}),
           listener: {

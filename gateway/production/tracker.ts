@@ -131,6 +131,14 @@ export class MachineTracker {
     return hasCounter(this.deps.roles);
   }
 
+  /**
+   * Idle detection needs a unit counter that moves often (packs, pieces). A batch counter moves
+   * once in many minutes: such a machine is running while its run signal is on.
+   */
+  private countsUnits(): boolean {
+    return Boolean(this.deps.roles.good || this.deps.roles.total);
+  }
+
   faultNow(): { code: number; text: LocalText } | null {
     if (this.state !== 'fault') return null;
     const code = this.num(this.deps.roles.faultCode?.name) ?? 0;
@@ -194,7 +202,7 @@ export class MachineTracker {
       const slot = this.deps.calendar.slot(t);
       this.setState(this.derive(t, slot.planned), t);
       let end = Math.min(to, slot.until);
-      if (this.state === 'running' && this.hasCounter()) {
+      if (this.state === 'running' && this.countsUnits()) {
         const idleAt = this.lastCountTs + this.deps.idleAfterMs;
         if (idleAt > t && idleAt < end) end = idleAt;
       }
@@ -235,7 +243,7 @@ export class MachineTracker {
       stateCode,
       stateText: stateCode === null ? null : (this.deps.stateCodes[String(stateCode)] ?? null),
       moving: speed === null ? null : speed > 0,
-      counting: this.hasCounter() ? ts - this.lastCountTs < this.deps.idleAfterMs : null,
+      counting: this.countsUnits() ? ts - this.lastCountTs < this.deps.idleAfterMs : null,
       planned,
     });
   }
