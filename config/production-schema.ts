@@ -84,6 +84,11 @@ export const ProductionSection = T.Object(
             product: T.Optional(Id),
             idealRatePerMin: T.Optional(T.Number({ exclusiveMinimum: 0 })),
             idleAfterS: T.Optional(T.Integer({ minimum: 1, maximum: 86_400 })),
+            recipes: T.Optional(
+              T.Record(T.String({ pattern: '^[0-9]+$' }), Id, {
+                description: 'recipe register value → product id: the machine tells its product',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

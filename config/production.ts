@@ -43,7 +43,12 @@ export interface ProductionConfig {
   readonly machines: Readonly<
     Record<
       string,
-      { readonly product?: string; readonly idealRatePerMin?: number; readonly idleAfterS?: number }
+      {
+        readonly product?: string;
+        readonly idealRatePerMin?: number;
+        readonly idleAfterS?: number;
+        readonly recipes?: Readonly<Record<string, string>>;
+      }
     >
   >;
   /** Line id → the machine whose output is the line's output. */
@@ -156,6 +161,8 @@ export function productionIssues(
   });
   for (const [m, v] of Object.entries(p.machines ?? {})) {
     if (!ctx.machines.includes(m)) at(['machines', m], `unknown machine "${m}"`);
+    for (const [r, pid] of Object.entries(v.recipes ?? {}))
+      if (!products.has(pid)) at(['machines', m, 'recipes', r], `unknown product "${pid}"`);
     if (v.product !== undefined && !products.has(v.product))
       at(
         ['machines', m, 'product'],

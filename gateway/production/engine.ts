@@ -35,6 +35,7 @@ export class ProductionEngine {
   private pendingStates: StateChange[] = [];
   private pendingStops = new Map<string, StopRow>();
   private lastFlush = 0;
+  private readonly recipePoints = new Map<string, string>();
 
   constructor(private readonly deps: EngineDeps) {
     this.production = deps.config.production ?? ({} as ProductionConfig);
@@ -74,6 +75,10 @@ export class ProductionEngine {
       )
         continue;
       this.machines.set(m.id, m);
+      const recipe = (m.points as readonly { name: string; role?: string }[]).find(
+        (p) => p.role === 'recipe',
+      );
+      if (recipe) this.recipePoints.set(m.id, recipe.name);
       const override = this.production.machines[m.id];
       const tracker = new MachineTracker(
         {
@@ -118,7 +123,26 @@ export class ProductionEngine {
       list.push(s);
       byMachine.set(s.machine, list);
     }
-    for (const [id, list] of byMachine) this.trackers.get(id)?.observe(list);
+    for (const [id, list] of byMachine) {
+      this.recipeProduct(id, list);
+      this.trackers.get(id)?.observe(list);
+    }
+  }
+
+  /** A machine whose recipe register names a configured product switches to it (logged). */
+  private recipeProduct(id: string, list: readonly Sample[]): void {
+    const recipes = this.production.machines[id]?.recipes;
+    const point = this.recipePoints.get(id);
+    if (!recipes || !point) return;
+    const s = list.find((x) => x.point === point && x.quality !== 'bad' && typeof x.value === 'number');
+    const product = this.product(s ? recipes[String(s.value)] : undefined);
+    const t = this.trackers.get(id);
+    if (!s || !product || !t || t.product?.id === product.id) return;
+    this.deps.log.info(
+      { machine: id, recipe: s.value, product: product.id },
+      'product set by the recipe register',
+    );
+    this.setProduct(id, product, s.ts);
   }
 
   status(e: MachineStatusEvent): void {
@@ -152,10 +176,7 @@ export class ProductionEngine {
         if (b.shift) periods.add(`shift|${b.day}|${b.shift}`);
         periods.add(`day|${b.day}|`);
       }
-      t.dirty.clear();
       for (const p of periods) events.push(this.periodEvent(t, p));
-      // Keep yesterday and today in memory; older days are in the repo.
-      for (const [key, b] of t.buckets) if (b.day < addDays(today, -1)) t.buckets.delete(key);
       const s = t.openStop;
       if (s?.announced) {
         const stored = this.pendingStops.get(s.id) ?? this.deps.repo.stop(s.id);
@@ -172,8 +193,14 @@ export class ProductionEngine {
       states: this.pendingStates,
       stops: [...this.pendingStops.values()],
     });
+    // Only once written: a failed write keeps everything dirty for the next flush.
     this.pendingStates = [];
     this.pendingStops.clear();
+    for (const t of this.trackers.values()) {
+      t.dirty.clear();
+      // Keep yesterday and today in memory; older days are in the repo.
+      for (const [key, b] of t.buckets) if (b.day < addDays(today, -1)) t.buckets.delete(key);
+    }
     if (events.length > 0) this.deps.appendEvents(events);
   }
 
