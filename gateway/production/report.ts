@@ -121,25 +121,33 @@ export function days(e: ProductionEngine, from: string, to: string) {
 
 export function stops(e: ProductionEngine, date: string, machine?: string) {
   const reasons = new Map(e.production.reasons.map((r) => [r.code, r]));
-  return {
-    stops: e.stops(date, machine).map((s) => {
-      const r = s.reason ? reasons.get(s.reason) : undefined;
-      return {
-        id: s.id,
-        machine: s.machine,
-        start: s.start,
-        end: s.end,
-        durationS: Math.round(s.downMs / 1000),
-        state: s.state,
-        reason: r
-          ? { code: r.code, vi: r.vi, en: r.en }
-          : s.reason
-            ? { code: s.reason, vi: s.reason, en: s.reason }
-            : null,
-        comment: s.comment,
-      };
-    }),
-  };
+  const list = e.stops(date, machine).map((s) => {
+    const r = s.reason ? reasons.get(s.reason) : undefined;
+    return {
+      id: s.id,
+      machine: s.machine,
+      start: s.start,
+      end: s.end,
+      durationS: Math.round(s.downMs / 1000),
+      state: s.state,
+      reason: r
+        ? { code: r.code, vi: r.vi, en: r.en }
+        : s.reason
+          ? { code: s.reason, vi: s.reason, en: s.reason }
+          : null,
+      comment: s.comment,
+    };
+  });
+  // Downtime by reason (null = not yet explained), longest first.
+  const by = new Map<string, { reason: (typeof list)[number]['reason']; count: number; durationS: number }>();
+  for (const s of list) {
+    const key = s.reason?.code ?? '';
+    const agg = by.get(key) ?? { reason: s.reason, count: 0, durationS: 0 };
+    agg.count++;
+    agg.durationS += s.durationS;
+    by.set(key, agg);
+  }
+  return { stops: list, byReason: [...by.values()].sort((a, b) => b.durationS - a.durationS) };
 }
 
 /** What /api/machines shows of production for one machine (undefined: not tracked). */

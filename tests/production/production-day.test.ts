@@ -245,6 +245,17 @@ describe('a scripted production day', () => {
       [15 * MIN, 'jam'],
       [5 * MIN, null],
     ]);
+    const all = (await app.inject('/api/production/stops?date=2026-03-02')).json();
+    expect(
+      all.byReason.map((x: { reason: { code: string } | null; count: number; durationS: number }) => [
+        x.reason?.code ?? null,
+        x.count,
+        x.durationS,
+      ]),
+    ).toEqual([
+      [null, 2, 35 * MIN],
+      ['jam', 1, 15 * MIN],
+    ]);
     const csv = (await app.inject('/api/production/daily.csv?date=2026-03-02')).body;
     expect(csv.split('\r\n')[0]).toBe(
       '\uFEFFdate,line,machine,name,product,good,reject,kg,targetKg,runS,downS,plannedS,availability,performance,quality,oee,flags',
