@@ -162,3 +162,60 @@ describe('MachineTracker', () => {
     expect(kpiRow(tot, { targetKg: null, canWeigh: true, hasCounter: true }).flags).toContain('comm-gap');
   });
 });
+
+describe('a night shift across midnight', () => {
+  it('books the hours after midnight to the production day and shift the night began in', () => {
+    const night = normaliseProduction(
+      {
+        dayStartsAt: '06:00',
+        shifts: [
+          { id: 'ngay', start: '06:00', end: '22:00' },
+          { id: 'dem', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] },
+        ],
+        products: [{ id: 'p', name: { vi: 'P', en: 'P' }, packWeightG: 100, idealRatePerMin: 10 }],
+      },
+      'Asia/Ho_Chi_Minh',
+    );
+    const start = VN('21:00');
+    const t = new MachineTracker(
+      {
+        machine: 'm1',
+        roles: rolesOf([
+          { name: 'running', role: 'run' },
+          { name: 'good', role: 'good_counter', counterBits: 16 },
+        ]),
+        calendar: new Calendar(night),
+        faultCodes: {},
+        stateCodes: {},
+        noise: 5,
+        idleAfterMs: 5 * MIN,
+        stopThresholdMs: 2 * MIN,
+        listener: { state: () => {}, stop: () => {} },
+      },
+      start,
+    );
+    t.product = night.products[0] ?? null;
+    let good = 0;
+    for (let ts = start; ts <= VN('07:00', '2026-03-03'); ts += MIN) {
+      good += ts === start ? 0 : 10;
+      t.observe([
+        { machine: 'm1', point: 'running', value: true, ts, quality: 'good' },
+        { machine: 'm1', point: 'good', value: good % 65536, ts, quality: 'good' },
+      ]);
+    }
+    const sum = (pred: (b: { day: string; shift: string }) => boolean) =>
+      sumTotals([...t.buckets.values()].filter(pred).map((b) => b.totals));
+    const dem = sum((b) => b.day === '2026-03-02' && b.shift === 'dem');
+    // 22:00–06:00 = 480 min of packing at 10/min; the break is planned stop but the machine ran
+    // through it, so its 30 min count as planned too.
+    expect(dem.good).toBe(4800);
+    expect(dem.mg).toBe(4800 * 100 * 1000);
+    expect(dem.runMs).toBe(480 * MIN);
+    expect(dem.plannedMs).toBe(480 * MIN);
+    expect(sum((b) => b.day === '2026-03-02' && b.shift === 'ngay').good).toBe(600);
+    expect(sum((b) => b.day === '2026-03-03').good).toBe(600);
+    // The hour 01:00–02:00 on 3 March is an hour of production day 2 March.
+    const oneAm = [...t.buckets.values()].find((b) => b.hourStart === VN('01:00', '2026-03-03'));
+    expect(oneAm?.day).toBe('2026-03-02');
+  });
+});
