@@ -6,6 +6,7 @@ import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js'
 import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
 import { uplinkIssues } from './mqtt-uplink.js';
 import { deepFreeze, pointIssues } from './points.js';
+import { normaliseProduction, productionIssues } from './production.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
 import { type ConfigInput, ConfigSchema, isMqttMachine } from './schema.js';
 import { normaliseSinks, normaliseStore } from './sinks.js';
@@ -78,6 +79,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     store: normaliseStore(input.store),
     sinks: normaliseSinks(input.sinks, baseDir),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
+    production: normaliseProduction(input.production, input.site.timezone ?? DEFAULTS.timezone),
   };
   const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
   if (alarmErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(alarmErrs));
@@ -188,5 +190,17 @@ function crossChecks(
     }
   });
   out.push(...topicClashes(mqttTopics, file, locate));
+  out.push(
+    ...productionIssues(
+      input.production,
+      {
+        machines: input.machines.map((m) => m.id),
+        lines: [...lines],
+        siteTimezone: input.site.timezone ?? DEFAULTS.timezone,
+      },
+      file,
+      locate,
+    ),
+  );
   return out;
 }

@@ -2,6 +2,7 @@ import { type Static, Type as T } from '@sinclair/typebox';
 import { AlarmsSection } from './alarms-schema.js';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
+import { ProductionSection } from './production-schema.js';
 import { MACHINE_COMMON } from './profile-schema.js';
 import { SinkInput, StoreSection } from './sinks-schema.js';
 
@@ -98,6 +99,7 @@ export const ConfigSchema = T.Object(
     store: T.Optional(StoreSection),
     sinks: T.Optional(T.Array(SinkInput)),
     alarms: T.Optional(AlarmsSection),
+    production: T.Optional(ProductionSection),
     profilesDirs: T.Optional(
       T.Array(T.String(), { description: 'extra folders of profiles, after devices/' }),
     ),

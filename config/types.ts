@@ -1,6 +1,7 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
 import type { AlarmRuleInput } from './alarm-rule-schema.js';
 import type { AlarmsConfig } from './alarms.js';
+import type { ProductionConfig } from './production.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
@@ -150,6 +151,8 @@ export interface LinegateConfig {
   readonly log: { readonly level: string };
   /** Alarm rules per machine, channels, routing (config/alarms.ts); absent = none configured. */
   readonly alarms?: AlarmsConfig;
+  /** Shift calendar, products, stop reasons (always filled in by the loader). */
+  readonly production?: ProductionConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */

@@ -6,6 +6,7 @@ import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
+import { ProductionService } from './production/service.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
@@ -86,6 +87,16 @@ export async function startGateway(
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
+  const production = new ProductionService({
+    config,
+    db: persistence.store.db,
+    bus: supervisor.bus,
+    appendEvents: (rows) => persistence.store.appendEvents(rows),
+    audit: persistence.audit,
+    clock: systemClock,
+    log: log.child({ part: 'production' }),
+  });
+  production.start();
   const alarms: RunningAlarms | null = config.alarms
     ? startAlarms(config.alarms, {
         site: config.site.id,
@@ -94,6 +105,7 @@ export async function startGateway(
         appendEvents: (rows) => persistence.store.appendEvents(rows),
         audit: persistence.audit,
         log,
+        machineMode: (m) => production.stateOf(m) ?? 'other',
       })
     : null;
   const view: GatewayView = {
@@ -106,6 +118,7 @@ export async function startGateway(
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
     ...(alarms ? { alarms: alarms.handle } : {}),
+    production,
   };
   const api = buildApi(view, log);
   let url: string;
@@ -113,6 +126,7 @@ export async function startGateway(
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
     await alarms?.stop();
+    production.stop();
     await persistence.stop();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
@@ -139,6 +153,7 @@ export async function startGateway(
       await api.close();
       await supervisor.stop();
       await alarms?.stop();
+      production.stop();
       await persistence.stop();
       throw err;
     }
@@ -152,6 +167,7 @@ export async function startGateway(
       await mqtt?.stop();
       await supervisor.stop();
       await alarms?.stop();
+      production.stop();
       await persistence.stop();
     },
   };

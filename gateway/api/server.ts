@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
 import { PUBLIC, READ } from './policy.js';
+import { registerProductionRoutes } from './production-routes.js';
 import { type GatewayView, machineView } from './view.js';
 
 function storeHealth(s: StoreStats) {
@@ -102,5 +103,6 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
     },
   );
   registerAlarmRoutes(app, view.alarms);
+  registerProductionRoutes(app, view);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
 import type { CommStats, MessageStats } from '../core/source.js';
+import type { ProductionService } from '../production/service.js';
 import type { MachineState } from '../runtime/live-state.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
@@ -25,6 +26,8 @@ export interface GatewayView {
   }): HistoryResult;
   /** The alarm engine (absent when alarms are off or in tests without it). */
   readonly alarms?: AlarmsHandle;
+  /** Production (states, counters → kg, shifts, OEE, stops); absent in tests without it. */
+  readonly production?: ProductionService;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;
@@ -74,5 +77,18 @@ export function machineView(view: GatewayView, m: AnyMachineConfig) {
     }),
     comm: view.commStats(m.id) ?? null,
     ...(view.alarms ? { alarms: view.alarms.summary(m.id) } : {}),
+    ...productionOf(view, m.id),
+  };
+}
+
+/** Production members of a machine (BRIEF contract); null values when production does not track it. */
+function productionOf(view: GatewayView, id: string) {
+  const p = view.production?.machineSummary(id);
+  return {
+    state: p?.state ?? null,
+    stateSince: p?.stateSince ?? null,
+    fault: p?.fault ?? null,
+    product: p?.product ?? null,
+    today: p?.today ?? null,
   };
 }
