@@ -5,6 +5,7 @@ import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js'
 import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
 import { deepFreeze, pointIssues } from './points.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
+import { normaliseReload } from './reload-schema.js';
 import { type ConfigInput, ConfigSchema, isMqttMachine } from './schema.js';
 import { normaliseSinks, normaliseStore } from './sinks.js';
 import { type AnyProfile, type BusConfig, DEFAULTS, type LinegateConfig } from './types.js';
@@ -76,6 +77,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     store: normaliseStore(input.store),
     sinks: normaliseSinks(input.sinks),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
+    reload: normaliseReload(input.reload),
   };
   return deepFreeze(config);
 }

@@ -1,5 +1,6 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
+import type { ReloadConfig } from './reload-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
 
@@ -126,6 +127,8 @@ export interface LinegateConfig {
   /** Enabled sinks only. */
   readonly sinks: readonly SinkConfig[];
   readonly log: { readonly level: string };
+  /** SIGHUP / file-watch reload (config/reload-schema.ts); absent = SIGHUP only. */
+  readonly reload?: ReloadConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */

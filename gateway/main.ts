@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
 import { buildApi } from './api/server.js';
@@ -9,6 +10,8 @@ import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
 import { startPersistence } from './runtime/persistence.js';
+import { onReload, type ReloadHooks } from './runtime/reload-acquisition.js';
+import { Reloader, type ReloadResult, type ReloadTrigger } from './runtime/reloader.js';
 import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
 import { linkFactory } from './sources/modbus/links.js';
 import { ModbusSource } from './sources/modbus/source.js';
@@ -19,6 +22,9 @@ import { type RunningMqtt, startMqtt } from './sources/mqtt/index.js';
 export interface RunningGateway {
   readonly supervisor: Supervisor;
   readonly url: string;
+  /** Hot reload (SIGHUP, file watch, POST /api/reload): see runtime/reloader.ts. */
+  readonly reloader: Reloader;
+  reload(trigger: ReloadTrigger): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +36,15 @@ export function buildAcquisition(
   config: LinegateConfig,
   log: Logger,
 ): { supervisor: Supervisor; schedulers: LinkScheduler[] } {
+  const { sources, schedulers } = buildSources(config, log);
+  return { supervisor: new Supervisor(sources, schedulers, log), schedulers };
+}
+
+/** The polled sources of a config and the links they share (not started). */
+export function buildSources(
+  config: LinegateConfig,
+  log: Logger,
+): { sources: SupervisedSource[]; schedulers: LinkScheduler[] } {
   const buses = new Map(config.buses.map((b) => [b.id, b]));
   const schedulers = new Map<string, LinkScheduler>();
   const sources: SupervisedSource[] = [];
@@ -67,13 +82,14 @@ export function buildAcquisition(
     log.debug({ machine: m.id, requests: source.requests.length, points: m.points.length }, 'read plan');
     sources.push({ machine: m.id, source, points: m.points, pollIntervalMs: m.pollIntervalMs, stats });
   }
-  const all = [...schedulers.values()];
-  return { supervisor: new Supervisor(sources, all, log), schedulers: all };
+  return { sources, schedulers: [...schedulers.values()] };
 }
 
 export interface GatewayDeps {
   /** Durable write for acknowledged MQTT messages; default: the local store's persist. */
   readonly persist?: (samples: readonly Sample[]) => void;
+  /** Reads the config again for a reload; default: loadConfig(config.file). */
+  readonly loadConfig?: () => LinegateConfig;
 }
 
 export async function startGateway(
@@ -81,12 +97,16 @@ export async function startGateway(
   log: Logger,
   deps: GatewayDeps = {},
 ): Promise<RunningGateway> {
-  const { supervisor, schedulers } = buildAcquisition(config, log);
+  const reloader = new Reloader({ config, log, load: deps.loadConfig ?? (() => loadConfig(config.file)) });
+  const { supervisor, schedulers: firstLinks } = buildAcquisition(config, log);
+  let schedulers = firstLinks;
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
   const view: GatewayView = {
-    config,
+    get config() {
+      return reloader.config;
+    },
     machineState: (id) => supervisor.live.get(id),
     commStats: (id) => supervisor.stats(id)?.snapshot() ?? mqtt?.machineStats(id),
     links: () => schedulers.map((s) => s.status),
@@ -94,6 +114,7 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
+    reload: { status: () => reloader.status(), run: () => reloader.reload('api') },
   };
   const api = buildApi(view, log);
   let url: string;
@@ -111,29 +132,47 @@ export async function startGateway(
     );
   }
   supervisor.start();
-  const hasMqtt = Boolean(
-    config.mqtt?.broker || config.mqtt?.clients.length || config.machines.some(isMqttMachineConfig),
-  );
-  if (hasMqtt) {
-    try {
-      mqtt = await startMqtt(config, {
-        log,
-        persist: deps.persist ?? persistence.persist,
-        emit: (samples) => supervisor.bus.emit('samples', samples),
-        status: (e) => supervisor.bus.emit('machine-status', e),
-      });
-    } catch (err) {
-      await api.close();
-      await supervisor.stop();
-      await persistence.stop();
-      throw err;
-    }
+  const startMqttFor = async (c: LinegateConfig): Promise<RunningMqtt | null> =>
+    c.mqtt?.broker || c.mqtt?.clients.length || c.machines.some(isMqttMachineConfig)
+      ? startMqtt(c, {
+          log,
+          persist: deps.persist ?? persistence.persist,
+          emit: (samples) => supervisor.bus.emit('samples', samples),
+          status: (e) => supervisor.bus.emit('machine-status', e),
+        })
+      : null;
+  try {
+    mqtt = await startMqttFor(config);
+  } catch (err) {
+    await api.close();
+    await supervisor.stop();
+    await persistence.stop();
+    throw err;
   }
+  const hooks: ReloadHooks = {
+    persistence,
+    supervisor,
+    mqttMachines,
+    buildSources: (c) => buildSources(c, log),
+    setLinks: (links) => {
+      schedulers = links;
+    },
+    restartMqtt: async (c) => {
+      await mqtt?.stop();
+      mqtt = null;
+      mqtt = await startMqttFor(c);
+    },
+  };
+  onReload(reloader, hooks);
+  reloader.follow(config);
   log.info({ url, site: config.site.id, machines: config.machines.length }, 'linegate started');
   return {
     supervisor,
     url,
+    reloader,
+    reload: (trigger) => reloader.reload(trigger),
     async stop() {
+      await reloader.stop();
       await api.close();
       await mqtt?.stop();
       await supervisor.stop();

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
 import { PUBLIC, READ } from './policy.js';
+import { registerReloadRoutes } from './reload-routes.js';
 import { type GatewayView, machineView } from './view.js';
 
 function storeHealth(s: StoreStats) {
@@ -55,6 +56,7 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
       offline: view.config.machines.filter((m) => view.machineState(m.id)?.online === false).map((m) => m.id),
       links,
       ...(storage ? { store: storeHealth(storage.store), sinks: storage.sinks } : {}),
+      ...(view.reload ? { reload: view.reload.status() } : {}),
     };
   });
 
@@ -92,5 +94,6 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
       };
     },
   );
+  registerReloadRoutes(app, view);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
 import type { CommStats, MessageStats } from '../core/source.js';
 import type { MachineState } from '../runtime/live-state.js';
+import type { ReloadResult, ReloadStatus } from '../runtime/reloader.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
 
@@ -22,6 +23,8 @@ export interface GatewayView {
     to: number;
     maxPoints?: number;
   }): HistoryResult;
+  /** Hot reload (optional: absent in tests without a reloader): status, and a reload now. */
+  readonly reload?: { status(): ReloadStatus; run(): Promise<ReloadResult> };
 }
 
 export type HistoryResult = ReturnType<Store['history']>;
