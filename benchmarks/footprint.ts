@@ -90,8 +90,14 @@ async function measure(pid: number, probeFile: string): Promise<Figures> {
   const s = (Date.now() - t0) / 1000;
   await sleep(2100); // one more probe write covering the whole window
   const loop = existsSync(probeFile)
-    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as { p99: number })
+    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as { p99: number; memory?: Record<string, number> })
     : { p99: Number.NaN };
+  if (loop.memory)
+    process.stderr.write(
+      `memory of ${pid}: ${Object.entries(loop.memory)
+        .map(([k, v]) => `${k} ${Math.round(v / 1e5) / 10} MB`)
+        .join(', ')}\n`,
+    );
   const perDay = (bytes: number) => Math.round(((bytes / s) * 86_400) / 1e4) / 100;
   return {
     'RSS median MB': Math.round(median(rss) * 10) / 10,

@@ -18,7 +18,13 @@ if (file) {
       const t = setInterval(() => {
         writeFileSync(
           file,
-          `${JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), n: h.count })}\n`,
+          `${JSON.stringify({
+            p50: ms(h.percentile(50)),
+            p99: ms(h.percentile(99)),
+            max: ms(h.max),
+            n: h.count,
+            memory: process.memoryUsage(),
+          })}\n`,
         );
       }, 2000);
       t.unref();

@@ -200,6 +200,8 @@ export interface BrokerConfig {
     readonly maxClientIdLength: number;
     readonly queueLimit: number;
     readonly concurrency: number;
+    /** Messages arriving within this window share one commit (0 = the next event-loop turn). */
+    readonly commitWindowMs: number;
   };
 }
 
@@ -250,6 +252,7 @@ export const MQTT_DEFAULTS = {
   maxClientIdLength: 64,
   queueLimit: 42,
   concurrency: 100,
+  commitWindowMs: 200,
   clean: false,
   qos: 1,
   protocolVersion: 5,
