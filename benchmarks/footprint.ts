@@ -11,7 +11,9 @@
  * MQTT load through Mosquitto into the same InfluxDB, measured the same way.
  *
  * Options: --seconds N (measured time, default 120), --warmup N (default 15), --no-nodered,
- * --no-mqtt-only. Targets: RSS ≤ 100 MB, CPU ≤ 5 %, ≤ 50 MB/day written, loop p99 < 50 ms.
+ * --no-mqtt-only. Environment, for experiments: FOOTPRINT_STORE (a `store:` line for the config),
+ * FOOTPRINT_COMMIT_WINDOW_MS (mqtt.broker.limits.commitWindowMs); MALLOC_ARENA_MAX and
+ * NODE_OPTIONS reach the measured processes. Targets: RSS ≤ 100 MB, CPU ≤ 5 %, ≤ 50 MB/day written, loop p99 < 50 ms.
  * Prints a table and writes .bench/footprint.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -253,7 +255,7 @@ mqtt:
   broker:
     port: ${mqttPort}
     users: [{ username: bench, passwordHash: '${hashPassword(PW)}', publish: ['plant/#'] }]
-    limits: { maxConnections: 100 }
+    limits: { maxConnections: 100${process.env.FOOTPRINT_COMMIT_WINDOW_MS ? `, commitWindowMs: ${process.env.FOOTPRINT_COMMIT_WINDOW_MS}` : ''} }
 machines:${modbusMachines(ports)}${mqttMachines()}
 sinks:
   - { id: influx, type: influxdb-v1, url: "${influx.url}", database: ${influx.database} }
