@@ -8,6 +8,7 @@ import { uplinkIssues } from './mqtt-uplink.js';
 import { deepFreeze, pointIssues } from './points.js';
 import { normaliseProduction, productionIssues } from './production.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
+import { normaliseReload } from './reload-schema.js';
 import { type ConfigInput, ConfigSchema, isMqttMachine } from './schema.js';
 import { normaliseSinks, normaliseStore } from './sinks.js';
 import { type AnyProfile, type BusConfig, DEFAULTS, type LinegateConfig } from './types.js';
@@ -80,6 +81,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     sinks: normaliseSinks(input.sinks, baseDir),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
     production: normaliseProduction(input.production, input.site.timezone ?? DEFAULTS.timezone),
+    reload: normaliseReload(input.reload),
   };
   const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
   if (alarmErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(alarmErrs));

@@ -53,6 +53,14 @@ export const BrokerLimits = T.Object(
     concurrency: T.Optional(
       T.Integer({ minimum: 1, maximum: 10000, description: 'messages in flight inside the broker' }),
     ),
+    commitWindowMs: T.Optional(
+      T.Integer({
+        minimum: 0,
+        maximum: 2000,
+        description:
+          'QoS 1 messages arriving within this time are committed together before their PUBACKs (fewer SD writes); default 200',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -162,6 +162,7 @@ export function normaliseMqtt(section: MqttSectionInput | undefined, baseDir: st
               maxClientIdLength: b.limits?.maxClientIdLength ?? D.maxClientIdLength,
               queueLimit: b.limits?.queueLimit ?? D.queueLimit,
               concurrency: b.limits?.concurrency ?? D.concurrency,
+              commitWindowMs: b.limits?.commitWindowMs ?? D.commitWindowMs,
             },
           }
         : null,

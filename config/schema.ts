@@ -4,6 +4,7 @@ import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
 import { ProductionSection } from './production-schema.js';
 import { MACHINE_COMMON } from './profile-schema.js';
+import { ReloadSection } from './reload-schema.js';
 import { SinkInput, StoreSection } from './sinks-schema.js';
 
 /** The site config file (plant.yaml). Exported as JSON Schema to config/linegate.schema.json. */
@@ -113,6 +114,7 @@ export const ConfigSchema = T.Object(
       ),
     ),
     dataDir: T.Optional(T.String({ minLength: 1 })),
+    reload: T.Optional(ReloadSection),
     log: T.Optional(
       T.Object(
         {

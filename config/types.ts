@@ -3,6 +3,7 @@ import type { AlarmRuleInput } from './alarm-rule-schema.js';
 import type { AlarmsConfig } from './alarms.js';
 import type { ProductionConfig } from './production.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
+import type { ReloadConfig } from './reload-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
 
@@ -153,6 +154,8 @@ export interface LinegateConfig {
   readonly alarms?: AlarmsConfig;
   /** Shift calendar, products, stop reasons (always filled in by the loader). */
   readonly production?: ProductionConfig;
+  /** SIGHUP / file-watch reload (config/reload-schema.ts); absent = SIGHUP only. */
+  readonly reload?: ReloadConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */
@@ -225,6 +228,8 @@ export interface BrokerConfig {
     readonly maxClientIdLength: number;
     readonly queueLimit: number;
     readonly concurrency: number;
+    /** Messages arriving within this window share one commit (0 = the next event-loop turn). */
+    readonly commitWindowMs: number;
   };
 }
 
@@ -275,6 +280,7 @@ export const MQTT_DEFAULTS = {
   maxClientIdLength: 64,
   queueLimit: 42,
   concurrency: 100,
+  commitWindowMs: 200,
   clean: false,
   qos: 1,
   protocolVersion: 5,

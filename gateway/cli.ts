@@ -26,6 +26,9 @@ Options:
 Environment:
   LOG_LEVEL           fatal|error|warn|info|debug|trace (overrides log.level)
 
+Signals: SIGHUP reloads the config file (an invalid one is refused, the running one stays);
+SIGINT/SIGTERM stop cleanly.
+
 Exit codes: 0 ok, 1 invalid config or start failure, 2 bad command line.
 Docs: README.md; the annotated example config is config/examples/plant.yaml.`;
 
@@ -82,6 +85,10 @@ async function runUntilSignal(
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // SIGHUP (systemctl reload): read the config file again; an invalid one is refused and logged.
+    process.on('SIGHUP', () => {
+      if (!stopping) void gw.reload('signal');
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
 import { type RunningAlarms, startAlarms } from './alarms/index.js';
@@ -11,6 +12,8 @@ import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
 import { startPersistence } from './runtime/persistence.js';
+import { onReload, type ReloadHooks } from './runtime/reload-acquisition.js';
+import { Reloader, type ReloadResult, type ReloadTrigger } from './runtime/reloader.js';
 import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
 import { linkFactory } from './sources/modbus/links.js';
 import { ModbusSource } from './sources/modbus/source.js';
@@ -21,6 +24,9 @@ import { type RunningMqtt, startMqtt } from './sources/mqtt/index.js';
 export interface RunningGateway {
   readonly supervisor: Supervisor;
   readonly url: string;
+  /** Hot reload (SIGHUP, file watch, POST /api/reload): see runtime/reloader.ts. */
+  readonly reloader: Reloader;
+  reload(trigger: ReloadTrigger): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +38,15 @@ export function buildAcquisition(
   config: LinegateConfig,
   log: Logger,
 ): { supervisor: Supervisor; schedulers: LinkScheduler[] } {
+  const { sources, schedulers } = buildSources(config, log);
+  return { supervisor: new Supervisor(sources, schedulers, log), schedulers };
+}
+
+/** The polled sources of a config and the links they share (not started). */
+export function buildSources(
+  config: LinegateConfig,
+  log: Logger,
+): { sources: SupervisedSource[]; schedulers: LinkScheduler[] } {
   const buses = new Map(config.buses.map((b) => [b.id, b]));
   const schedulers = new Map<string, LinkScheduler>();
   const sources: SupervisedSource[] = [];
@@ -69,13 +84,14 @@ export function buildAcquisition(
     log.debug({ machine: m.id, requests: source.requests.length, points: m.points.length }, 'read plan');
     sources.push({ machine: m.id, source, points: m.points, pollIntervalMs: m.pollIntervalMs, stats });
   }
-  const all = [...schedulers.values()];
-  return { supervisor: new Supervisor(sources, all, log), schedulers: all };
+  return { sources, schedulers: [...schedulers.values()] };
 }
 
 export interface GatewayDeps {
   /** Durable write for acknowledged MQTT messages; default: the local store's persist. */
   readonly persist?: (samples: readonly Sample[]) => void;
+  /** Reads the config again for a reload; default: loadConfig(config.file). */
+  readonly loadConfig?: () => LinegateConfig;
 }
 
 export async function startGateway(
@@ -83,33 +99,47 @@ export async function startGateway(
   log: Logger,
   deps: GatewayDeps = {},
 ): Promise<RunningGateway> {
-  const { supervisor, schedulers } = buildAcquisition(config, log);
+  const reloader = new Reloader({ config, log, load: deps.loadConfig ?? (() => loadConfig(config.file)) });
+  const { supervisor, schedulers: firstLinks } = buildAcquisition(config, log);
+  let schedulers = firstLinks;
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
-  const production = new ProductionService({
-    config,
-    db: persistence.store.db,
-    bus: supervisor.bus,
-    appendEvents: (rows) => persistence.store.appendEvents(rows),
-    audit: persistence.audit,
-    clock: systemClock,
-    log: log.child({ part: 'production' }),
-  });
-  production.start();
-  const alarms: RunningAlarms | null = config.alarms
-    ? startAlarms(config.alarms, {
-        site: config.site.id,
-        bus: supervisor.bus,
-        db: persistence.store.db,
-        appendEvents: (rows) => persistence.store.appendEvents(rows),
-        audit: persistence.audit,
-        log,
-        machineMode: (m) => production.stateOf(m) ?? 'other',
-      })
-    : null;
+  const startProduction = (c: LinegateConfig): ProductionService => {
+    const p = new ProductionService({
+      config: c,
+      db: persistence.store.db,
+      bus: supervisor.bus,
+      appendEvents: (rows) => persistence.store.appendEvents(rows),
+      audit: persistence.audit,
+      clock: systemClock,
+      log: log.child({ part: 'production' }),
+    });
+    p.start();
+    return p;
+  };
+  const startAlarmsFor = (c: LinegateConfig): RunningAlarms | null =>
+    c.alarms
+      ? startAlarms(c.alarms, {
+          site: c.site.id,
+          bus: supervisor.bus,
+          db: persistence.store.db,
+          appendEvents: (rows) => persistence.store.appendEvents(rows),
+          audit: persistence.audit,
+          log,
+          machineMode: (m) => production.stateOf(m) ?? 'other',
+        })
+      : null;
+  let production = startProduction(config);
+  let alarms = startAlarmsFor(config);
+  const stopParts = async () => {
+    await alarms?.stop();
+    production.stop();
+  };
   const view: GatewayView = {
-    config,
+    get config() {
+      return reloader.config;
+    },
     machineState: (id) => supervisor.live.get(id),
     commStats: (id) => supervisor.stats(id)?.snapshot() ?? mqtt?.machineStats(id),
     links: () => schedulers.map((s) => s.status),
@@ -117,16 +147,20 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
-    ...(alarms ? { alarms: alarms.handle } : {}),
-    production,
+    reload: { status: () => reloader.status(), run: () => reloader.reload('api') },
+    get alarms() {
+      return alarms?.handle;
+    },
+    get production() {
+      return production;
+    },
   };
   const api = buildApi(view, log);
   let url: string;
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
-    await alarms?.stop();
-    production.stop();
+    await stopParts();
     await persistence.stop();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
@@ -138,36 +172,58 @@ export async function startGateway(
     );
   }
   supervisor.start();
-  const hasMqtt = Boolean(
-    config.mqtt?.broker || config.mqtt?.clients.length || config.machines.some(isMqttMachineConfig),
-  );
-  if (hasMqtt) {
-    try {
-      mqtt = await startMqtt(config, {
-        log,
-        persist: deps.persist ?? persistence.persist,
-        emit: (samples) => supervisor.bus.emit('samples', samples),
-        status: (e) => supervisor.bus.emit('machine-status', e),
-      });
-    } catch (err) {
-      await api.close();
-      await supervisor.stop();
-      await alarms?.stop();
-      production.stop();
-      await persistence.stop();
-      throw err;
-    }
+  const startMqttFor = async (c: LinegateConfig): Promise<RunningMqtt | null> =>
+    c.mqtt?.broker || c.mqtt?.clients.length || c.machines.some(isMqttMachineConfig)
+      ? startMqtt(c, {
+          log,
+          persist: deps.persist ?? persistence.persist,
+          emit: (samples) => supervisor.bus.emit('samples', samples),
+          status: (e) => supervisor.bus.emit('machine-status', e),
+        })
+      : null;
+  try {
+    mqtt = await startMqttFor(config);
+  } catch (err) {
+    await api.close();
+    await supervisor.stop();
+    await stopParts();
+    await persistence.stop();
+    throw err;
   }
+  const hooks: ReloadHooks = {
+    persistence,
+    supervisor,
+    mqttMachines,
+    buildSources: (c) => buildSources(c, log),
+    setLinks: (links) => {
+      schedulers = links;
+    },
+    restartMqtt: async (c) => {
+      await mqtt?.stop();
+      mqtt = null;
+      mqtt = await startMqttFor(c);
+    },
+  };
+  onReload(reloader, hooks);
+  // Production and alarms keep their state in the store: a reload restarts them on the new config.
+  reloader.register('production+alarms', async (next) => {
+    await stopParts();
+    production = startProduction(next);
+    alarms = startAlarmsFor(next);
+  });
+  reloader.follow(config);
   log.info({ url, site: config.site.id, machines: config.machines.length }, 'linegate started');
   return {
     supervisor,
     url,
+    reloader,
+    reload: (trigger) => reloader.reload(trigger),
     async stop() {
+      await reloader.stop();
       await api.close();
       await mqtt?.stop();
       await supervisor.stop();
-      await alarms?.stop();
-      production.stop();
+      await stopParts();
       await persistence.stop();
     },
   };

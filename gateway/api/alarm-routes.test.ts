@@ -142,7 +142,7 @@ describe('alarm API', () => {
         policy: (r.config as { policy?: unknown } | undefined)?.policy,
       });
     });
-    registerAlarmRoutes(app, undefined);
+    registerAlarmRoutes(app, {});
     await app.ready();
     expect(routes.map((r) => `${r.method} ${r.url}`).filter((r) => !r.startsWith('HEAD'))).toEqual([
       'GET /api/alarms',

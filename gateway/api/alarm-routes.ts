@@ -51,7 +51,7 @@ const bad = (reply: FastifyReply, message: string) =>
  * POST /api/alarms/:id/ack { comment? }, /shelve { minutes, comment }, /unshelve.
  * Without an alarm engine every route answers 503 { code: LG_NOT_FOUND }.
  */
-export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle | undefined): void {
+export function registerAlarmRoutes(app: FastifyInstance, view: { readonly alarms?: AlarmsHandle }): void {
   const none = (reply: FastifyReply) =>
     reply.code(503).send({ code: 'LG_NOT_FOUND', message: 'alarms are not running' });
 
@@ -59,6 +59,7 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
     '/api/alarms',
     { config: { policy: READ } },
     async (req, reply) => {
+      const alarms = view.alarms;
       if (!alarms) return none(reply);
       const state = req.query.state ?? 'active';
       if (state !== 'active' && state !== 'all') return bad(reply, 'state must be active or all');
@@ -71,6 +72,7 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
     '/api/alarms/history',
     { config: { policy: READ } },
     async (req, reply) => {
+      const alarms = view.alarms;
       if (!alarms) return none(reply);
       const now = Date.now();
       const from = time(req.query.from, now - 7 * 86_400_000);
@@ -85,6 +87,7 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
   );
 
   app.get('/api/alarms/channels', { config: { policy: READ } }, async (_req, reply) => {
+    const alarms = view.alarms;
     if (!alarms) return none(reply);
     return { channels: alarms.channels?.() ?? [] };
   });
@@ -93,6 +96,7 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
     '/api/alarms/:id/ack',
     { config: { policy: ACT } },
     async (req, reply) => {
+      const alarms = view.alarms;
       if (!alarms) return none(reply);
       const c = comment(req.body);
       if (c === undefined) return bad(reply, 'comment must be text of at most 1000 characters');
@@ -104,6 +108,7 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
     '/api/alarms/:id/shelve',
     { config: { policy: ACT } },
     async (req, reply) => {
+      const alarms = view.alarms;
       if (!alarms) return none(reply);
       const minutes = (req.body as { minutes?: unknown } | null)?.minutes;
       const c = comment(req.body);
@@ -118,6 +123,7 @@ export function registerAlarmRoutes(app: FastifyInstance, alarms: AlarmsHandle |
     '/api/alarms/:id/unshelve',
     { config: { policy: ACT } },
     async (req, reply) => {
+      const alarms = view.alarms;
       if (!alarms) return none(reply);
       return answer(reply, alarms.unshelve(req.params.id, actorOf(req)));
     },

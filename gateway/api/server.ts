@@ -4,6 +4,7 @@ import type { StoreStats } from '../store/index.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
 import { PUBLIC, READ } from './policy.js';
 import { registerProductionRoutes } from './production-routes.js';
+import { registerReloadRoutes } from './reload-routes.js';
 import { type GatewayView, machineView } from './view.js';
 
 function storeHealth(s: StoreStats) {
@@ -65,6 +66,7 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
       offline: view.config.machines.filter((m) => view.machineState(m.id)?.online === false).map((m) => m.id),
       links,
       ...(storage ? { store: storeHealth(storage.store), sinks: storage.sinks } : {}),
+      ...(view.reload ? { reload: view.reload.status() } : {}),
     };
   });
 
@@ -102,7 +104,8 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
       };
     },
   );
-  registerAlarmRoutes(app, view.alarms);
+  registerAlarmRoutes(app, view);
   registerProductionRoutes(app, view);
+  registerReloadRoutes(app, view);
   return app;
 }

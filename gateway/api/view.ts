@@ -2,6 +2,7 @@ import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
 import type { CommStats, MessageStats } from '../core/source.js';
 import type { ProductionService } from '../production/service.js';
 import type { MachineState } from '../runtime/live-state.js';
+import type { ReloadResult, ReloadStatus } from '../runtime/reloader.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
 import type { AlarmsHandle } from './alarm-routes.js';
@@ -28,6 +29,8 @@ export interface GatewayView {
   readonly alarms?: AlarmsHandle;
   /** Production (states, counters → kg, shifts, OEE, stops); absent in tests without it. */
   readonly production?: ProductionService;
+  /** Hot reload (optional: absent in tests without a reloader): status, and a reload now. */
+  readonly reload?: { status(): ReloadStatus; run(): Promise<ReloadResult> };
 }
 
 export type HistoryResult = ReturnType<Store['history']>;

@@ -27,6 +27,13 @@ export interface Persistence {
   persist(samples: readonly Sample[]): void;
   sinks(): SinkStatus[];
   storeStats(): StoreStats;
+  /**
+   * Hot reload: series tags follow the new config; sinks added are started (new cursor, per
+   * `from`), sinks removed are stopped (their cursor stays, as after a restart without them),
+   * sinks changed are restarted on the same cursor. The store stays open; nothing buffered is
+   * touched. Never concurrently with `stop()`.
+   */
+  reconfigure(config: LinegateConfig): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,8 +89,12 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
     );
   }
   const audit = AuditLog.open(store.db);
-  const encoderContext = { site: config.site.id, tagsFor: tagsLookup(config) };
-  const running = config.sinks.map((c) => {
+  let tagsFor = tagsLookup(config);
+  const encoderContext = {
+    site: config.site.id,
+    tagsFor: (machine: string, point: string) => tagsFor(machine, point),
+  };
+  const startSink = (c: LinegateConfig['sinks'][number]) => {
     const outbox = store.registerSink(c.id, { from: c.from });
     return new RunningSink({
       outbox,
@@ -97,7 +108,9 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
         event(`sink-${e.kind}`, e.message, { sink: e.sink });
       },
     });
-  });
+  };
+  let sinkConfigs = config.sinks;
+  let running = config.sinks.map(startSink);
   const runner = new StoreRunner(store, {
     flushIntervalMs: config.store.flushIntervalMs,
     log,
@@ -120,6 +133,32 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
     persist: storePersist(store),
     sinks: () => running.map((s) => s.status()),
     storeStats: () => store.stats(),
+    async reconfigure(next) {
+      tagsFor = tagsLookup(next);
+      const before = new Map(sinkConfigs.map((c, i) => [c.id, { c, sink: running[i] }]));
+      const kept = new Set<string>();
+      const nextRunning: RunningSink[] = [];
+      const stopping: Promise<void>[] = [];
+      for (const c of next.sinks) {
+        const old = before.get(c.id);
+        if (old?.sink && JSON.stringify(old.c) === JSON.stringify(c)) {
+          nextRunning.push(old.sink);
+          kept.add(c.id);
+        } else {
+          if (old?.sink) {
+            kept.add(c.id);
+            await old.sink.stop(); // the same outbox: stop before the new one reads it
+          }
+          const s = startSink(c);
+          s.start();
+          nextRunning.push(s);
+        }
+      }
+      for (const [id, old] of before) if (!kept.has(id) && old.sink) stopping.push(old.sink.stop());
+      await Promise.all(stopping);
+      running = nextRunning;
+      sinkConfigs = next.sinks;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

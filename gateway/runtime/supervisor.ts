@@ -26,11 +26,11 @@ export class Supervisor {
   readonly bus: EventBus;
   readonly live = new LiveState();
   readonly startedAt = Date.now();
-  private readonly running: RunningSource[] = [];
+  private running: RunningSource[] = [];
 
   constructor(
-    private readonly sources: readonly SupervisedSource[],
-    private readonly shared: readonly Closable[],
+    private sources: readonly SupervisedSource[],
+    private shared: readonly Closable[],
     private readonly log: Logger,
   ) {
     this.bus = new EventBus((err, event) => this.log.error({ err, event }, 'listener failed'));
@@ -43,6 +43,30 @@ export class Supervisor {
   }
 
   start(): void {
+    this.startSources();
+    this.log.info({ machines: this.sources.length }, 'acquisition started');
+  }
+
+  /**
+   * Hot reload: stops every running source (the poll in flight finishes and its samples reach the
+   * bus), closes the old shared links, then starts the new sources. The bus, the live state and
+   * every listener stay. Call after `start()`, never concurrently with itself or `stop()`.
+   */
+  async replace(sources: readonly SupervisedSource[], shared: readonly Closable[]): Promise<void> {
+    await this.stopSources();
+    this.sources = sources;
+    this.shared = shared;
+    this.startSources();
+    this.log.info({ machines: sources.length }, 'acquisition restarted with the new config');
+  }
+
+  private async stopSources(): Promise<void> {
+    await Promise.all(this.running.map((r) => r.stop()));
+    this.running = [];
+    await Promise.all(this.shared.map((c) => c.close()));
+  }
+
+  private startSources(): void {
     for (const s of this.sources) {
       const r = new RunningSource({
         source: s.source,
@@ -55,12 +79,10 @@ export class Supervisor {
       this.running.push(r);
       r.start();
     }
-    this.log.info({ machines: this.sources.length }, 'acquisition started');
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.running.map((r) => r.stop()));
-    await Promise.all(this.shared.map((c) => c.close()));
+    await this.stopSources();
     this.bus.removeListeners(this);
     this.log.info('acquisition stopped');
   }

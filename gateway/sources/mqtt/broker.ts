@@ -35,8 +35,10 @@ export interface BrokerStats {
  *    `#` and `$…` refused. A refused PUBLISH closes the connection (MQTT 3.1.1 has no negative
  *    PUBACK); a refused SUBSCRIBE gets 0x80 for that filter.
  *  - Durability: device telemetry is read in-process in aedes' authorizePublish hook, which runs
- *    before aedes writes the PUBACK. Messages of one socket read are committed together
- *    (Ingest.commit → persist) on the next turn of the event loop, and only then are their
+ *    before aedes writes the PUBACK. Messages arriving within `limits.commitWindowMs` (default
+ *    200 ms; 0 = one socket read, on the next turn of the event loop) are committed together
+ *    (Ingest.commit → persist): one SQLite commit instead of one per message, the main lever on
+ *    SD writes with many devices (docs/footprint.md). Only then are their
  *    hooks released, so every PUBACK follows the commit of its samples. A persist failure
  *    releases them with an error: aedes closes those connections without a PUBACK, and the
  *    devices send again.
@@ -187,11 +189,13 @@ export class EmbeddedBroker {
     this.pending.push({ accepted, done });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      const window = this.config.limits.commitWindowMs;
+      if (window > 0) setTimeout(() => this.flush(), window);
+      else setImmediate(() => this.flush());
     }
   }
 
-  /** Group commit: one persist for every message that arrived since the last turn. */
+  /** Group commit: one persist for every message that arrived in the commit window. */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;

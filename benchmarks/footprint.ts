@@ -1,0 +1,407 @@
+/**
+ * npm run bench:footprint — the footprint budget of issue 8 ("Run it on a Pi for years"), at the
+ * nominal Pi load: 20 Modbus TCP devices × 50 points polled every second (a static-vector
+ * modbus-serial process, benchmarks/footprint-devices.ts) plus 50 MQTT devices (50 mqtt.js
+ * connections, one message a second each) into the embedded broker, with an InfluxDB 1.6.7 sink.
+ * The gateway is the built CLI (`dist/gateway/cli.js --config`) in its own process; measured from
+ * /proc after a warm-up: RSS (VmRSS each second: median and peak), CPU share of one core
+ * (utime+stime), bytes written to disk per day (write_bytes, extrapolated; wchar alongside),
+ * event-loop delay p99 (benchmarks/loop-probe.ts preloaded with --import, no gateway code).
+ * Next to it: Node-RED (../shared/peers/nodered, copied to a temp dir, installed once) on the same
+ * MQTT load through Mosquitto into the same InfluxDB, measured the same way.
+ *
+ * Options: --seconds N (measured time, default 120), --warmup N (default 15), --no-nodered,
+ * --no-mqtt-only. Environment, for experiments: FOOTPRINT_STORE (a `store:` line for the config),
+ * FOOTPRINT_COMMIT_WINDOW_MS (mqtt.broker.limits.commitWindowMs); MALLOC_ARENA_MAX and
+ * NODE_OPTIONS reach the measured processes. Targets: RSS ≤ 100 MB, CPU ≤ 5 %, ≤ 50 MB/day written, loop p99 < 50 ms.
+ * Prints a table and writes .bench/footprint.json.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt, { type MqttClient } from 'mqtt';
+import { packageRoot } from '../config/paths.js';
+import { hashPassword } from '../gateway/sources/mqtt/password.js';
+import { freePort } from '../tests/peers/free-port.js';
+import { type InfluxdbServer, startInfluxdb } from '../tests/peers/influxdb.js';
+import { startMosquitto } from '../tests/peers/mosquitto.js';
+import { median, printTable, writeResult } from './lib.js';
+
+const root = packageRoot();
+const SHARED = process.env.LINEGATE_NODERED_PEER ?? join(root, '..', 'shared', 'peers', 'nodered');
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    'no-nodered': { type: 'boolean' },
+    'no-mqtt-only': { type: 'boolean' },
+  },
+});
+const SECONDS = Number(values.seconds ?? 120);
+const WARMUP = Number(values.warmup ?? 15);
+const DEVICES = 20;
+const MQTT_DEVICES = 50;
+const PW = 'bench-password-1';
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const PROBE = join(root, 'dist', 'benchmarks', 'loop-probe.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface ProcSample {
+  rssKb: number;
+  ticks: number;
+  writeBytes: number;
+  wchar: number;
+}
+
+function procSample(pid: number): ProcSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const num = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+  return {
+    rssKb: num(status, /^VmRSS:\s+(\d+) kB/m),
+    ticks: Number(f[11]) + Number(f[12]),
+    writeBytes: num(io, /^write_bytes:\s+(\d+)/m),
+    wchar: num(io, /^wchar:\s+(\d+)/m),
+  };
+}
+
+export interface Figures {
+  'RSS median MB': number;
+  'RSS peak MB': number;
+  'CPU % of 1 core': number;
+  'loop p99 ms': number;
+  'disk MB/day': number;
+  'wchar MB/day': number;
+}
+
+/** Measures `pid` for SECONDS after WARMUP (the loop probe resets at the same moment). */
+async function measure(pid: number, probeFile: string): Promise<Figures> {
+  await sleep(WARMUP * 1000);
+  const first = procSample(pid);
+  const t0 = Date.now();
+  const rss: number[] = [];
+  while (Date.now() - t0 < SECONDS * 1000) {
+    await sleep(1000);
+    rss.push(procSample(pid).rssKb / 1024);
+  }
+  const last = procSample(pid);
+  const s = (Date.now() - t0) / 1000;
+  await sleep(2100); // one more probe write covering the whole window
+  const loop = existsSync(probeFile)
+    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as { p99: number; memory?: Record<string, number> })
+    : { p99: Number.NaN };
+  if (loop.memory)
+    process.stderr.write(
+      `memory of ${pid}: ${Object.entries(loop.memory)
+        .map(([k, v]) => `${k} ${Math.round(v / 1e5) / 10} MB`)
+        .join(', ')}\n`,
+    );
+  const perDay = (bytes: number) => Math.round(((bytes / s) * 86_400) / 1e4) / 100;
+  return {
+    'RSS median MB': Math.round(median(rss) * 10) / 10,
+    'RSS peak MB': Math.round(Math.max(...rss) * 10) / 10,
+    'CPU % of 1 core': Math.round(((last.ticks - first.ticks) / CLK_TCK / s) * 1000) / 10,
+    'loop p99 ms': loop.p99,
+    'disk MB/day': perDay(last.writeBytes - first.writeBytes),
+    'wchar MB/day': perDay(last.wchar - first.wchar),
+  };
+}
+
+/** 50 devices, one connection each, one QoS 1 message a second each (spread over the second). */
+async function startPublishers(url: string, auth: { username?: string; password?: string }) {
+  const clients: MqttClient[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let sent = 0;
+  for (let i = 0; i < MQTT_DEVICES; i++) {
+    const c = mqtt.connect(url, { ...auth, clientId: `dev${i}`, reconnectPeriod: 1000 });
+    c.on('error', () => undefined);
+    clients.push(c);
+    let n = 0;
+    timers.push(
+      setTimeout(
+        () =>
+          timers.push(
+            setInterval(() => {
+              if (!c.connected) return;
+              n++;
+              sent++;
+              c.publish(
+                `plant/dev${i}/telemetry`,
+                JSON.stringify({ temp: 60 + (n % 50) / 10, count: n, run: true }),
+                { qos: 1 },
+              );
+            }, 1000),
+          ),
+        (i * 1000) / MQTT_DEVICES,
+      ),
+    );
+  }
+  return {
+    sent: () => sent,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+    },
+  };
+}
+
+function modbusMachines(ports: number[]): string {
+  const points = [
+    ...Array.from({ length: 20 }, (_, i) => `{ name: h${i}, area: holding, address: ${i}, type: uint16 }`),
+    ...Array.from(
+      { length: 10 },
+      (_, i) => `{ name: f${i}, area: holding, address: ${100 + 2 * i}, type: float32, order: CDAB }`,
+    ),
+    ...Array.from(
+      { length: 10 },
+      (_, i) => `{ name: i${i}, area: input, address: ${1000 + i}, type: int16 }`,
+    ),
+    ...Array.from({ length: 10 }, (_, i) => `{ name: c${i}, area: coil, address: ${i}, type: bool }`),
+  ];
+  return ports
+    .map(
+      (port, d) => `
+  - id: mb${d}
+    name: Modbus ${d}
+    kind: other
+    line: bench
+    pollIntervalMs: 1000
+    connection: { type: tcp, host: 127.0.0.1, port: ${port}, unitId: 1 }
+    points:
+${points.map((p) => `      - ${p}`).join('\n')}`,
+    )
+    .join('');
+}
+
+function mqttMachines(): string {
+  return Array.from(
+    { length: MQTT_DEVICES },
+    (_, i) => `
+  - id: dev${i}
+    name: MQTT ${i}
+    kind: other
+    line: bench
+    connection: { type: mqtt, source: broker, topic: 'plant/{machine}/telemetry' }
+    points:
+      - { name: temp, path: temp, type: number }
+      - { name: count, path: count, type: number }
+      - { name: run, path: run, type: boolean }`,
+  ).join('');
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+const ok = async (url: string) => {
+  try {
+    return (await fetch(url)).status < 500;
+  } catch {
+    return false;
+  }
+};
+
+function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.kill('SIGTERM');
+  });
+}
+
+interface Row extends Record<string, string | number> {
+  system: string;
+  load: string;
+}
+
+async function runLinegate(influx: InfluxdbServer, withModbus: boolean, store: string): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'linegate-footprint-'));
+  const ports = withModbus ? await Promise.all(Array.from({ length: DEVICES }, () => freePort())) : [];
+  const devices = withModbus
+    ? spawn(
+        process.execPath,
+        [join(root, 'dist', 'benchmarks', 'footprint-devices.js'), ...ports.map(String)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      )
+    : null;
+  if (devices) {
+    let out = '';
+    devices.stdout?.on('data', (d) => {
+      out += d;
+    });
+    await waitFor(() => out.includes('ready'), 15_000, 'Modbus devices');
+  }
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const file = join(dir, 'plant.yaml');
+  writeFileSync(
+    file,
+    `site: { id: bench, name: Bench }
+lines: [{ id: bench, name: Bench }]
+mqtt:
+  broker:
+    port: ${mqttPort}
+    users: [{ username: bench, passwordHash: '${hashPassword(PW)}', publish: ['plant/#'] }]
+    limits: { maxConnections: 100${process.env.FOOTPRINT_COMMIT_WINDOW_MS ? `, commitWindowMs: ${process.env.FOOTPRINT_COMMIT_WINDOW_MS}` : ''} }
+machines:${modbusMachines(ports)}${mqttMachines()}
+sinks:
+  - { id: influx, type: influxdb-v1, url: "${influx.url}", database: ${influx.database} }
+${store}
+http: { host: 127.0.0.1, port: ${httpPort} }
+dataDir: ${join(dir, 'data')}
+log: { level: warn }
+`,
+  );
+  const probeFile = join(dir, 'loop.json');
+  const gw = spawn(
+    process.execPath,
+    ['--import', PROBE, join(root, 'dist', 'gateway', 'cli.js'), '--config', file],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, LOOP_PROBE_FILE: probeFile, LOOP_PROBE_WARMUP_MS: String(WARMUP * 1000) },
+    },
+  );
+  const health = `http://127.0.0.1:${httpPort}/api/health`;
+  try {
+    await waitFor(() => ok(health), 30_000, 'linegate');
+    const pubs = await startPublishers(`mqtt://127.0.0.1:${mqttPort}`, { username: 'bench', password: PW });
+    const figures = await measure(gw.pid ?? 0, probeFile);
+    const h = (await (await fetch(health)).json()) as {
+      machines: { online: number; total: number };
+      store: { rawRows: number; usedBytes: number };
+      sinks: { queueDepth: number }[];
+    };
+    await pubs.stop();
+    return {
+      system: 'linegate',
+      load: withModbus ? `${DEVICES}×50 Modbus/s + ${MQTT_DEVICES} MQTT msg/s` : `${MQTT_DEVICES} MQTT msg/s`,
+      ...figures,
+      online: `${h.machines.online}/${h.machines.total}`,
+      'sink backlog': h.sinks[0]?.queueDepth ?? -1,
+    };
+  } finally {
+    await stopChild(gw);
+    if (devices) await stopChild(devices);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function nodeRedCopy(): string {
+  const copy = join(tmpdir(), 'linegate-nodered-peer');
+  if (!existsSync(join(copy, 'node_modules', 'node-red'))) {
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(SHARED, copy, { recursive: true });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: copy,
+      stdio: 'inherit',
+      timeout: 300_000,
+    });
+  }
+  return copy;
+}
+
+async function runNodeRed(influx: InfluxdbServer): Promise<Row> {
+  const copy = nodeRedCopy();
+  const dir = mkdtempSync(join(tmpdir(), 'linegate-footprint-nr-'));
+  const mosq = await startMosquitto({ persistence: false });
+  const nrPort = await freePort();
+  cpSync(join(copy, 'flows.json'), join(dir, 'flows.json'));
+  const probeFile = join(dir, 'loop.json');
+  const nr = spawn(
+    process.execPath,
+    [
+      '--import',
+      PROBE,
+      join(copy, 'node_modules', 'node-red', 'red.js'),
+      '--userDir',
+      dir,
+      '--settings',
+      join(copy, 'settings.js'),
+      join(dir, 'flows.json'),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        LOOP_PROBE_FILE: probeFile,
+        LOOP_PROBE_WARMUP_MS: String(WARMUP * 1000),
+        MQTT_HOST: '127.0.0.1',
+        MQTT_PORT: String(mosq.port),
+        MQTT_TOPIC: 'plant/+/telemetry',
+        INFLUX_HOST: '127.0.0.1',
+        INFLUX_PORT: String(influx.port),
+        INFLUX_DB: influx.database,
+        BATCH_COUNT: '1000',
+        NR_PORT: String(nrPort),
+      },
+    },
+  );
+  try {
+    await waitFor(() => ok(`http://127.0.0.1:${nrPort}/`), 60_000, 'Node-RED');
+    await sleep(2000);
+    const pubs = await startPublishers(mosq.url, {});
+    const figures = await measure(nr.pid ?? 0, probeFile);
+    await pubs.stop();
+    return {
+      system: 'Node-RED 4 (batched flow)',
+      load: `${MQTT_DEVICES} MQTT msg/s via Mosquitto`,
+      ...figures,
+    };
+  } finally {
+    await stopChild(nr);
+    await mosq.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const TARGETS = { rss: 100, cpu: 5, disk: 50, loop: 50 };
+
+function verdict(r: Row): string {
+  const miss: string[] = [];
+  if (Number(r['RSS peak MB']) > TARGETS.rss) miss.push('RSS');
+  if (Number(r['CPU % of 1 core']) > TARGETS.cpu) miss.push('CPU');
+  if (Number(r['disk MB/day']) > TARGETS.disk) miss.push('disk');
+  if (!(Number(r['loop p99 ms']) < TARGETS.loop)) miss.push('loop');
+  return miss.length === 0 ? 'all met' : `missed: ${miss.join(', ')}`;
+}
+
+async function main(): Promise<void> {
+  const influx = await startInfluxdb();
+  const rows: Row[] = [];
+  const store = process.env.FOOTPRINT_STORE ?? '';
+  try {
+    rows.push(await runLinegate(influx, true, store));
+    if (!values['no-mqtt-only']) rows.push(await runLinegate(influx, false, store));
+    if (!values['no-nodered']) {
+      try {
+        rows.push(await runNodeRed(influx));
+      } catch (err) {
+        process.stderr.write(`Node-RED could not run here: ${(err as Error).message}\n`);
+      }
+    }
+  } finally {
+    await influx.close();
+  }
+  for (const r of rows) r.targets = verdict(r);
+  printTable(
+    `Footprint, ${SECONDS} s measured after ${WARMUP} s warm-up (targets: RSS ≤ ${TARGETS.rss} MB, CPU ≤ ${TARGETS.cpu} %, disk ≤ ${TARGETS.disk} MB/day, loop p99 < ${TARGETS.loop} ms)`,
+    rows,
+  );
+  const file = writeResult('footprint', { seconds: SECONDS, warmup: WARMUP, store, targets: TARGETS, rows });
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+await main();

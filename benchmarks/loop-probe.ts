@@ -1,0 +1,34 @@
+/**
+ * Preloaded into a measured process (`node --import …/loop-probe.js`) by `npm run bench:footprint`:
+ * the event-loop delay (perf_hooks histogram, 10 ms resolution), without touching the gateway's
+ * code. After LOOP_PROBE_WARMUP_MS (default 10 000) the histogram is reset, then every 2 s the
+ * percentiles since then are written, as one JSON line, over LOOP_PROBE_FILE.
+ */
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const file = process.env.LOOP_PROBE_FILE;
+if (file) {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  setTimeout(
+    () => {
+      h.reset();
+      const t = setInterval(() => {
+        writeFileSync(
+          file,
+          `${JSON.stringify({
+            p50: ms(h.percentile(50)),
+            p99: ms(h.percentile(99)),
+            max: ms(h.max),
+            n: h.count,
+            memory: process.memoryUsage(),
+          })}\n`,
+        );
+      }, 2000);
+      t.unref();
+    },
+    Number(process.env.LOOP_PROBE_WARMUP_MS ?? 10_000),
+  ).unref();
+}
