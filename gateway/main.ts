@@ -5,6 +5,7 @@ import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
@@ -85,6 +86,17 @@ export async function startGateway(
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
+  const metrics = new GatewayMetrics({
+    site: config.site.id,
+    version: VERSION,
+    machines: () => view.config.machines,
+    online: (id) => view.machineState(id)?.online ?? undefined,
+    commStats: (id) => view.commStats(id),
+    latency: (id) => supervisor.stats(id)?.latencyHistogram(),
+    links: () => view.links(),
+    storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
+    now: Date.now,
+  });
   const view: GatewayView = {
     config,
     machineState: (id) => supervisor.live.get(id),
@@ -94,12 +106,15 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
+    metrics,
   };
+  metrics.start();
   const api = buildApi(view, log);
   let url: string;
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
+    metrics.stop();
     await persistence.stop();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
@@ -124,6 +139,7 @@ export async function startGateway(
       });
     } catch (err) {
       await api.close();
+      metrics.stop();
       await supervisor.stop();
       await persistence.stop();
       throw err;
@@ -136,6 +152,7 @@ export async function startGateway(
     async stop() {
       await api.close();
       await mqtt?.stop();
+      metrics.stop();
       await supervisor.stop();
       await persistence.stop();
     },

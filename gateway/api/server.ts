@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
+import { registerMetricsRoutes } from './metrics-routes.js';
 import { PUBLIC, READ } from './policy.js';
 import { type GatewayView, machineView } from './view.js';
 
@@ -92,5 +93,6 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
       };
     },
   );
+  registerMetricsRoutes(app, view);
   return app;
 }

@@ -3,6 +3,7 @@ import type { CommStats, MessageStats } from '../core/source.js';
 import type { MachineState } from '../runtime/live-state.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
+import type { MetricsEndpoint } from './metrics-routes.js';
 
 /** Read-only handle the API gets: no sources, no sinks, only what it may show. */
 export interface GatewayView {
@@ -22,6 +23,8 @@ export interface GatewayView {
     to: number;
     maxPoints?: number;
   }): HistoryResult;
+  /** GET /metrics (optional: absent in tests that do not build metrics). */
+  readonly metrics?: MetricsEndpoint;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;
