@@ -14,6 +14,10 @@ Usage:
   linegate check-config plant.yaml          check a config (and its profiles) and exit
   linegate simulate [--plan FILE]           run simulated machines (Modbus TCP/RTU) standalone
   linegate demo [--port N]                  simulated workshop + gateway (what \`npm start\` runs)
+  linegate backup FILE --config plant.yaml   copy the database (online, while running) and the
+                                            config into one file
+  linegate restore FILE [--data-dir DIR]     put a backup in place (refused while a gateway runs
+                                            on that data directory); see \`linegate backup --help\`
   linegate mqtt-passwd [--help]             read a password on stdin, print its scrypt hash for
                                             mqtt.broker.users[].passwordHash
   linegate --help | --version
@@ -127,6 +131,10 @@ export async function main(argv: string[]): Promise<number> {
   if (first === 'mqtt-passwd') {
     const { runMqttPasswd } = await import('./cli/mqtt-passwd.js');
     return runMqttPasswd(rest);
+  }
+  if (first === 'backup' || first === 'restore') {
+    const { runBackupCommand } = await import('./cli/backup.js');
+    return runBackupCommand(first, rest, VERSION);
   }
   if (first === 'demo') {
     const { runDemo } = await import('./demo.js');

@@ -14,6 +14,7 @@ import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
 import { linkFactory } from './sources/modbus/links.js';
 import { ModbusSource } from './sources/modbus/source.js';
 import { type RunningMqtt, startMqtt } from './sources/mqtt/index.js';
+import { acquireDataDirLock } from './store/data-dir-lock.js';
 
 /** The only file that knows every concrete part: config → links, sources, supervisor, API. */
 
@@ -84,7 +85,14 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const { supervisor, schedulers } = buildAcquisition(config, log);
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
-  const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
+  const lock = acquireDataDirLock(config.dataDir); // one gateway per data directory
+  let persistence: ReturnType<typeof startPersistence>;
+  try {
+    persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   let mqtt: RunningMqtt | null = null;
   const metrics = new GatewayMetrics({
     site: config.site.id,
@@ -116,6 +124,7 @@ export async function startGateway(
   } catch (err) {
     metrics.stop();
     await persistence.stop();
+    lock.release();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
       `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
@@ -142,6 +151,7 @@ export async function startGateway(
       metrics.stop();
       await supervisor.stop();
       await persistence.stop();
+      lock.release();
       throw err;
     }
   }
@@ -155,6 +165,7 @@ export async function startGateway(
       metrics.stop();
       await supervisor.stop();
       await persistence.stop();
+      lock.release();
     },
   };
 }

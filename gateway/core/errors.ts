@@ -33,6 +33,11 @@ export const ERROR_CODES = {
   LG_SINK_REFUSED:
     'A sink refused the request as a whole (e.g. database not found); rows are kept, retried slowly',
   LG_SINK_BAD_LINE: 'A row was refused for good (the server could not parse or store it); it is quarantined',
+  LG_DATA_DIR_LOCKED:
+    'Another running linegate holds the data directory (its lock file names a live process)',
+  LG_BACKUP_INVALID:
+    'A backup file is not a linegate backup, fails the integrity check, or its config copy was altered',
+  LG_BACKUP_TARGET: 'The backup or restore target exists already or cannot be written',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

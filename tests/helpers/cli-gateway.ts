@@ -54,11 +54,20 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
   };
 }
 
-/** Polls `url` until `pred(json)` holds (bounded); returns the last JSON. */
-export async function waitForJson<T>(url: string, pred: (j: T) => boolean, timeoutMs = 30_000): Promise<T> {
+/** Polls `url` until `pred(json)` holds (bounded); returns the last JSON. Fails early if `proc` exits. */
+export async function waitForJson<T>(
+  url: string,
+  pred: (j: T) => boolean,
+  proc?: CliProcess,
+  timeoutMs = 30_000,
+): Promise<T> {
   const t0 = Date.now();
   let last: T | undefined;
   while (Date.now() - t0 < timeoutMs) {
+    if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null))
+      throw new Error(
+        `the gateway exited (${proc.child.exitCode ?? proc.child.signalCode}):\n${proc.output()}`,
+      );
     try {
       last = (await (await fetch(url)).json()) as T;
       if (pred(last)) return last;
@@ -67,5 +76,7 @@ export async function waitForJson<T>(url: string, pred: (j: T) => boolean, timeo
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url}: condition not met within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  throw new Error(
+    `${url}: condition not met within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n${proc?.output() ?? ''}`,
+  );
 }

@@ -93,8 +93,9 @@ log: { level: info }
     const machines = await waitForJson<Machines[]>(
       `${base}/api/machines`,
       (ms) => (ms[0]?.comm?.requests ?? 0) >= 20,
+      gw,
     );
-    const health = await waitForJson<Health>(`${base}/api/health`, () => true);
+    const health = await waitForJson<Health>(`${base}/api/health`, () => true, gw);
     if (flushIntervalMs === 60_000)
       expect(health.store?.rawRows, 'nothing committed before the signal').toBe(0);
     const comm = machines[0]?.comm;
