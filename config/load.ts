@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
+import { normaliseMetrics } from './metrics.js';
 import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
 import { deepFreeze, pointIssues } from './points.js';
 import { defaultProfileDirs, loadProfiles } from './profiles.js';
@@ -76,6 +77,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     store: normaliseStore(input.store),
     sinks: normaliseSinks(input.sinks),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
+    metrics: normaliseMetrics(input.metrics),
   };
   return deepFreeze(config);
 }

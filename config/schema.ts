@@ -1,4 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox';
+import { MetricsSection } from './metrics-schema.js';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
 import { MACHINE_COMMON } from './profile-schema.js';
@@ -109,6 +110,7 @@ export const ConfigSchema = T.Object(
       ),
     ),
     dataDir: T.Optional(T.String({ minLength: 1 })),
+    metrics: T.Optional(MetricsSection),
     log: T.Optional(
       T.Object(
         {

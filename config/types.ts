@@ -1,4 +1,5 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
+import type { MetricsConfig } from './metrics.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
@@ -126,6 +127,8 @@ export interface LinegateConfig {
   /** Enabled sinks only. */
   readonly sinks: readonly SinkConfig[];
   readonly log: { readonly level: string };
+  /** GET /metrics (always filled in by the loader; optional for configs built in code). */
+  readonly metrics?: MetricsConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
+import { PUBLIC, READ } from './api/policy.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
@@ -114,9 +115,16 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
-    metrics,
+    ...(config.metrics?.enabled === false
+      ? {}
+      : {
+          metrics: {
+            render: () => metrics.render(),
+            policy: config.metrics?.access === 'read' ? READ : PUBLIC,
+          },
+        }),
   };
-  metrics.start();
+  if (config.metrics?.enabled !== false) metrics.start();
   const api = buildApi(view, log);
   let url: string;
   try {
