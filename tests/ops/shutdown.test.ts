@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE_NAME, lockHolder } from '../../gateway/store/data-dir-lock.js';
 import { DB_FILE_NAME } from '../../gateway/store/database.js';
 import { SITE } from '../helpers/acquisition.js';
 import { type CliProcess, spawnCli, waitForJson } from '../helpers/cli-gateway.js';
@@ -109,6 +110,7 @@ log: { level: info }
     expect(await proc.exited(20_000), proc.output()).toBe(0);
     expect(proc.output()).toContain('stopped cleanly');
     expect(storedSamples(data, 'fryer-1')).toBeGreaterThanOrEqual(polled);
+    expect(existsSync(join(data, LOCK_FILE_NAME)), 'the data directory lock is released').toBe(false);
   });
 
   it('SIGINT with a sink stuck mid-request: samples committed, the stop is cut at the bound', async () => {
@@ -129,5 +131,8 @@ log: { level: info }
     expect(proc.output()).toContain('stop took longer than the bound');
     expect(proc.output()).not.toContain('stopped cleanly');
     expect(storedSamples(data, 'fryer-1')).toBeGreaterThanOrEqual(polled);
+    // The lock names a process that is gone: stale, the next start (or a restore) takes it over.
+    expect(existsSync(join(data, LOCK_FILE_NAME))).toBe(true);
+    expect(lockHolder(data)).toBeNull();
   });
 });
