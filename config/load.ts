@@ -3,6 +3,7 @@ import { alarmIssues, normaliseAlarms } from './alarms.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
+import { normaliseMetrics } from './metrics.js';
 import { mqttMachineIssues, mqttSectionIssues, normaliseMqtt, topicClashes } from './mqtt.js';
 import { uplinkIssues } from './mqtt-uplink.js';
 import { deepFreeze, pointIssues } from './points.js';
@@ -82,6 +83,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
     production: normaliseProduction(input.production, input.site.timezone ?? DEFAULTS.timezone),
     reload: normaliseReload(input.reload),
+    metrics: normaliseMetrics(input.metrics),
   };
   const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
   if (alarmErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(alarmErrs));

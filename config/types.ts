@@ -1,6 +1,7 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
 import type { AlarmRuleInput } from './alarm-rule-schema.js';
 import type { AlarmsConfig } from './alarms.js';
+import type { MetricsConfig } from './metrics.js';
 import type { ProductionConfig } from './production.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 import type { ReloadConfig } from './reload-schema.js';
@@ -156,6 +157,8 @@ export interface LinegateConfig {
   readonly production?: ProductionConfig;
   /** SIGHUP / file-watch reload (config/reload-schema.ts); absent = SIGHUP only. */
   readonly reload?: ReloadConfig;
+  /** GET /metrics (always filled in by the loader; optional for configs built in code). */
+  readonly metrics?: MetricsConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */

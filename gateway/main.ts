@@ -3,10 +3,12 @@ import { loadConfig } from '../config/load.js';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
 import { type RunningAlarms, startAlarms } from './alarms/index.js';
+import { PUBLIC, READ } from './api/policy.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { ProductionService } from './production/service.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
@@ -18,6 +20,7 @@ import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
 import { linkFactory } from './sources/modbus/links.js';
 import { ModbusSource } from './sources/modbus/source.js';
 import { type RunningMqtt, startMqtt } from './sources/mqtt/index.js';
+import { acquireDataDirLock } from './store/data-dir-lock.js';
 
 /** The only file that knows every concrete part: config → links, sources, supervisor, API. */
 
@@ -103,7 +106,14 @@ export async function startGateway(
   const { supervisor, schedulers: firstLinks } = buildAcquisition(config, log);
   let schedulers = firstLinks;
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
-  const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
+  const lock = acquireDataDirLock(config.dataDir); // one gateway per data directory
+  let persistence: ReturnType<typeof startPersistence>;
+  try {
+    persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   let mqtt: RunningMqtt | null = null;
   const startProduction = (c: LinegateConfig): ProductionService => {
     const p = new ProductionService({
@@ -136,6 +146,17 @@ export async function startGateway(
     await alarms?.stop();
     production.stop();
   };
+  const metrics = new GatewayMetrics({
+    site: config.site.id,
+    version: VERSION,
+    machines: () => view.config.machines,
+    online: (id) => view.machineState(id)?.online ?? undefined,
+    commStats: (id) => view.commStats(id),
+    latency: (id) => supervisor.stats(id)?.latencyHistogram(),
+    links: () => view.links(),
+    storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
+    now: Date.now,
+  });
   const view: GatewayView = {
     get config() {
       return reloader.config;
@@ -154,14 +175,35 @@ export async function startGateway(
     get production() {
       return production;
     },
+    ...(config.metrics?.enabled === false
+      ? {}
+      : {
+          metrics: {
+            render: () => metrics.render(),
+            policy: config.metrics?.access === 'read' ? READ : PUBLIC,
+          },
+        }),
   };
+  metrics.provideActiveAlarms(() => {
+    const counts = new Map<string, { severity: number; state: string; count: number }>();
+    for (const a of alarms?.handle.list({ active: true }) ?? []) {
+      const key = `${a.severity}/${a.state}`;
+      const c = counts.get(key) ?? { severity: a.severity, state: a.state, count: 0 };
+      c.count++;
+      counts.set(key, c);
+    }
+    return [...counts.values()];
+  });
+  if (config.metrics?.enabled !== false) metrics.start();
   const api = buildApi(view, log);
   let url: string;
   try {
     url = await api.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
     await stopParts();
+    metrics.stop();
     await persistence.stop();
+    lock.release();
     throw new LinegateError(
       'LG_HTTP_LISTEN',
       `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
@@ -186,8 +228,10 @@ export async function startGateway(
   } catch (err) {
     await api.close();
     await supervisor.stop();
+    metrics.stop();
     await stopParts();
     await persistence.stop();
+    lock.release();
     throw err;
   }
   const hooks: ReloadHooks = {
@@ -222,9 +266,11 @@ export async function startGateway(
       await reloader.stop();
       await api.close();
       await mqtt?.stop();
+      metrics.stop();
       await supervisor.stop();
       await stopParts();
       await persistence.stop();
+      lock.release();
     },
   };
 }

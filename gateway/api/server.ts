@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
+import { registerMetricsRoutes } from './metrics-routes.js';
 import { PUBLIC, READ } from './policy.js';
 import { registerProductionRoutes } from './production-routes.js';
 import { registerReloadRoutes } from './reload-routes.js';
@@ -107,5 +108,6 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
   registerAlarmRoutes(app, view);
   registerProductionRoutes(app, view);
   registerReloadRoutes(app, view);
+  registerMetricsRoutes(app, view);
   return app;
 }

@@ -6,6 +6,7 @@ import type { ReloadResult, ReloadStatus } from '../runtime/reloader.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
 import type { Store, StoreStats } from '../store/index.js';
 import type { AlarmsHandle } from './alarm-routes.js';
+import type { MetricsEndpoint } from './metrics-routes.js';
 
 /** Read-only handle the API gets: no sources, no sinks, only what it may show. */
 export interface GatewayView {
@@ -31,6 +32,8 @@ export interface GatewayView {
   readonly production?: ProductionService;
   /** Hot reload (optional: absent in tests without a reloader): status, and a reload now. */
   readonly reload?: { status(): ReloadStatus; run(): Promise<ReloadResult> };
+  /** GET /metrics (optional: absent in tests that do not build metrics). */
+  readonly metrics?: MetricsEndpoint;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;

@@ -37,6 +37,11 @@ export const ERROR_CODES = {
     'An alarm command does not fit the alarm state (ack of an acknowledged alarm, unshelve of one not shelved)',
   LG_NOTIFY_SEND:
     'A notification could not be delivered (channel down, refused); it stays queued and is retried',
+  LG_DATA_DIR_LOCKED:
+    'Another running linegate holds the data directory (its lock file names a live process)',
+  LG_BACKUP_INVALID:
+    'A backup file is not a linegate backup, fails the integrity check, or its config copy was altered',
+  LG_BACKUP_TARGET: 'The backup or restore target exists already or cannot be written',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

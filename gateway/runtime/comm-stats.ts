@@ -4,6 +4,17 @@ export type RequestOutcome = 'ok' | 'timeout' | 'exception' | 'error';
 
 const WINDOW = 256;
 
+/** Upper bounds (ms) of the cumulative latency buckets kept for GET /metrics. */
+export const LATENCY_BUCKETS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
+/** Cumulative latency of answered requests since start: counts[i] = requests ≤ bounds[i] ms. */
+export interface LatencyHistogram {
+  readonly boundsMs: readonly number[];
+  readonly counts: readonly number[];
+  readonly count: number;
+  readonly sumMs: number;
+}
+
 /** Per-device request counters and a rolling latency window (last 256 answered requests). */
 export class CommStatsTracker {
   private requests = 0;
@@ -15,6 +26,9 @@ export class CommStatsTracker {
   private lastScanMs: number | null = null;
   private readonly latencies: number[] = [];
   private next = 0;
+  private readonly buckets = LATENCY_BUCKETS_MS.map(() => 0);
+  private answered = 0;
+  private sumMs = 0;
 
   record(
     outcome: RequestOutcome,
@@ -28,6 +42,11 @@ export class CommStatsTracker {
       if (this.latencies.length < WINDOW) this.latencies.push(latencyMs);
       else this.latencies[this.next] = latencyMs;
       this.next = (this.next + 1) % WINDOW;
+      this.answered++;
+      this.sumMs += latencyMs;
+      for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+        if (latencyMs <= (LATENCY_BUCKETS_MS[i] ?? 0)) this.buckets[i] = (this.buckets[i] ?? 0) + 1;
+      }
     }
     if (outcome === 'ok') {
       this.lastSuccessTs = ts;
@@ -41,6 +60,16 @@ export class CommStatsTracker {
 
   scan(ms: number): void {
     this.lastScanMs = ms;
+  }
+
+  /** Latency of every answered request since start, in fixed buckets (cumulative). */
+  latencyHistogram(): LatencyHistogram {
+    return {
+      boundsMs: LATENCY_BUCKETS_MS,
+      counts: [...this.buckets],
+      count: this.answered,
+      sumMs: this.sumMs,
+    };
   }
 
   snapshot(): CommStats {
