@@ -29,7 +29,13 @@ function run(toggle: boolean): { samplesPerS: number; transitions: number; msPer
     runPoint: 'run',
     labels: {},
     rules: Array.from({ length: RULES_PER_MACHINE }, (_, r) =>
-      rule({ id: `r${r}`, kind: r % 2 ? 'low' : 'high', point: `p${r}`, limit: 100, deadband: 1 }),
+      rule({
+        id: `r${r}`,
+        kind: r % 2 ? 'low' : 'high',
+        point: `p${r}`,
+        limit: r % 2 ? 0 : 200,
+        deadband: 1,
+      }),
     ),
   }));
   let now = Date.UTC(2026, 0, 1);
@@ -48,7 +54,7 @@ function run(toggle: boolean): { samplesPerS: number; transitions: number; msPer
   for (let i = 0; i < polls; i++) {
     now += 1000;
     for (let m = 0; m < MACHINES; m++) {
-      const value = toggle && i % 2 === 0 ? 150 : toggle ? 50 : 90 + (i % 5);
+      const value = toggle && i % 2 === 0 ? 250 : toggle ? -50 : 90 + (i % 5);
       engine.samples(
         Array.from({ length: RULES_PER_MACHINE }, (_, r) => ({
           machine: `m${m}`,

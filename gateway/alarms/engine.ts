@@ -85,8 +85,13 @@ export class AlarmEngine {
     this.machines = new Map(deps.machines.map((m) => [m.id, m]));
   }
 
-  onEvent(fn: (e: AlarmEventRecord) => void): void {
+  /** Adds a listener; returns the function that removes it. */
+  onEvent(fn: (e: AlarmEventRecord) => void): () => void {
     this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   onRestart(fn: (n: RestartNotice) => void): void {

@@ -71,6 +71,7 @@ export function startAlarms(config: AlarmsConfig, deps: AlarmsDeps): RunningAlar
     unshelve: (id, actor) => engine.unshelve(id, actor),
     summary: (m) => engine.summary(m),
     channels: () => notifications.status(),
+    subscribe: (fn) => engine.onEvent(fn),
   };
   return {
     engine,

@@ -12,6 +12,8 @@ export interface AlarmsHandle {
   shelve(id: string, minutes: number, actor: string, comment: string | null): CommandResult;
   unshelve(id: string, actor: string): CommandResult;
   summary(machine: string): { active: number; unacked: number; highestSeverity: number | null };
+  /** Every committed alarm event, as it happens (for a live stream); returns the unsubscribe. */
+  subscribe?(fn: (e: AlarmEventRecord) => void): () => void;
   /** Each notification channel's backlog (absent without the notification part). */
   channels?(): readonly {
     channel: string;

@@ -76,6 +76,23 @@ describe('escalation', () => {
     expect(msg.kind).toBe('escalation');
     expect(msg.text).toContain('[ESCALATED – not acknowledged] Alarm severity 1 (critical)');
     expect(msg.data.id).toBe('m1.hot');
+    // Sent messages are pruned after 30 days, but the escalation stays: no second escalation.
+    for (
+      let i = 0;
+      i < 100 &&
+      (db.db.prepare('SELECT COUNT(*) FROM notify_queue WHERE sent_at IS NULL').pluck().get() as number) > 0;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    const all = () => db.db.prepare('SELECT COUNT(*) FROM notify_queue').pluck().get() as number;
+    expect(all()).toBe(4);
+    const escId = () => db.db.prepare("SELECT id FROM notify_queue WHERE channel = 'boss'").pluck().all();
+    const before = escId();
+    now += 31 * 24 * 3_600_000;
+    n.check();
+    n.check();
+    expect(all()).toBe(1);
+    expect(escId()).toEqual(before); // the original row, not a new escalation
     engine.stop();
     await n.stop();
   });

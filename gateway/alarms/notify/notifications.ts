@@ -34,6 +34,8 @@ interface Held {
 }
 
 const HOUR = 3_600_000;
+/** Sent messages are kept 30 days (for GET /api/alarms/channels and a look back), then deleted. */
+const SENT_KEPT_MS = 30 * 24 * HOUR;
 
 /**
  * From alarm events to queued messages: routing, chatter / flood / per-channel limits with
@@ -159,6 +161,7 @@ export class Notifications {
       this.held.delete(channel);
     }
     if (out.length > 0) q.enqueue(out, now);
+    q.pruneSent(now - SENT_KEPT_MS);
     this.kickAll();
   }
 

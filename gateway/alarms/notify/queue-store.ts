@@ -128,6 +128,18 @@ export class NotifyQueue {
       .get(...args) as number;
   }
 
+  /**
+   * Deletes messages sent before `before` (their dedup keys are long past use). Escalations
+   * (`e:` keys) stay: their key is what says an alarm still unacknowledged was escalated once.
+   */
+  pruneSent(before: number): number {
+    return this.db
+      .prepare(
+        "DELETE FROM notify_queue WHERE sent_at IS NOT NULL AND sent_at < ? AND substr(dedup, 1, 2) <> 'e:'",
+      )
+      .run(before).changes;
+  }
+
   backlog(channel: string): { pending: number; lastError: string | null } {
     const r = this.db
       .prepare(
