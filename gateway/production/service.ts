@@ -65,7 +65,7 @@ export class ProductionService {
     this.timer?.cancel();
     this.deps.bus.removeListeners(this);
     this.engine.tick(this.deps.clock.now());
-    this.engine.flush(this.deps.clock.now());
+    this.engine.flush(this.deps.clock.now(), { events: true });
   }
 
   private schedule(): void {
