@@ -272,6 +272,29 @@ export class ProductionEngine {
     if (events.length > 0) this.deps.appendEvents(events);
   }
 
+  /**
+   * A stop's reason changed between planned and unplanned: its downtime (the planned-time pieces
+   * of [start, end), up to its downMs) moves to planned stop or back, in memory or in the repo;
+   * a stop still lasting keeps accruing on the new side.
+   */
+  reclassify(row: StopRow, toPlanned: boolean, now: number): void {
+    const t = this.trackers.get(row.machine);
+    const sign = toPlanned ? 1 : -1;
+    let budget = row.downMs;
+    this.calendar.split(row.start, row.end ?? now, (slot, a, b) => {
+      if (!slot.planned || budget <= 0) return;
+      const ms = Math.min(b - a, budget);
+      budget -= ms;
+      if (!t?.moveDowntime(slot, ms, sign))
+        this.deps.repo.moveDowntime(
+          { machine: row.machine, day: slot.day, hourStart: slot.hourStart, shift: slot.shift },
+          ms,
+          sign,
+        );
+    });
+    if (t?.openStop && t.openStop.id === row.id) t.openStop.planned = toPlanned;
+  }
+
   stopRow(s: Readonly<OpenStop>, reason: string | null, comment: string | null): StopRow {
     return {
       id: s.id,

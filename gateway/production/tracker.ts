@@ -32,6 +32,8 @@ export interface OpenStop {
   downMs: number;
   /** Reported to the listener (reached the threshold). */
   announced: boolean;
+  /** Given a planned reason (changeover, cleaning): its time is planned stop, not downtime. */
+  planned?: boolean;
 }
 
 export interface TrackerListener {
@@ -314,7 +316,9 @@ export class MachineTracker {
     if (len <= 0) return;
     const t = this.bucket(slot).totals;
     const running = this.state === 'running';
-    const planned = (slot.planned && this.state !== 'planned_stop') || running;
+    const plannedStop =
+      this.state === 'planned_stop' || (this.openStop?.planned === true && DOWN_STATES.has(this.state));
+    const planned = (slot.planned && !plannedStop) || running;
     if (planned) t.plannedMs += len;
     if (running) {
       t.runMs += len;
@@ -324,6 +328,20 @@ export class MachineTracker {
     } else if (planned) t.downMs += len;
     if (this.state === 'offline' && slot.planned) t.offlineMs += len;
     if (this.openStop && slot.planned && DOWN_STATES.has(this.state)) this.openStop.downMs += len;
+  }
+
+  /**
+   * Moves ms of downtime in a slot to planned stop (sign 1) or back (sign −1), for a stop whose
+   * reason became planned or unplanned. False when the bucket is no longer in memory.
+   */
+  moveDowntime(slot: Slot, ms: number, sign: 1 | -1): boolean {
+    const key = `${slot.day}|${slot.hourStart}|${slot.shift}`;
+    const b = this.buckets.get(key);
+    if (!b) return false;
+    b.totals.downMs -= sign * ms;
+    b.totals.plannedMs -= sign * ms;
+    this.dirty.add(key);
+    return true;
   }
 
   /** Counter readings at ts → units and mg in the bucket of ts. */
