@@ -4,7 +4,14 @@ import type { Sample } from '../core/sample.js';
 import type { Calendar, Slot } from './calendar.js';
 import { counterStep } from './counter.js';
 import { emptyTotals, type Totals } from './kpi.js';
-import { counterPoints, gramsPer, hasCounter, type MachineRoles } from './roles.js';
+import {
+  type CounterKind,
+  counterPoints,
+  gramsPer,
+  hasCounter,
+  type MachineRoles,
+  unitsOf,
+} from './roles.js';
 import { DOWN_STATES, deriveState, type MachineStateName } from './state.js';
 
 /**
@@ -78,8 +85,6 @@ export interface TrackerSnapshot {
   readonly counters: Readonly<Record<string, CounterMark>>;
   readonly stop: Readonly<OpenStop> | null;
 }
-
-type Kind = 'good' | 'reject' | 'total' | 'batch' | 'weightTotal';
 
 export class MachineTracker {
   state: MachineStateName = 'offline';
@@ -347,7 +352,7 @@ export class MachineTracker {
   /** Counter readings at ts → units and mg in the bucket of ts. */
   private count(ts: number): void {
     const r = this.deps.roles;
-    const d: Partial<Record<Kind, number>> = {};
+    const d: Partial<Record<CounterKind, number>> = {};
     for (const { kind, point } of counterPoints(r)) {
       const v = this.num(point.name);
       if (v === null) continue;
@@ -363,18 +368,7 @@ export class MachineTracker {
       this.counters.set(point.name, { last: res.last, ts });
       d[kind] = res.delta;
     }
-    let good: number;
-    let reject: number;
-    if (r.good) {
-      good = d.good ?? 0;
-      reject = r.reject ? (d.reject ?? 0) : r.total ? Math.max(0, (d.total ?? 0) - good) : 0;
-    } else if (r.total) {
-      reject = d.reject ?? 0;
-      good = Math.max(0, (d.total ?? 0) - reject);
-    } else {
-      good = d.batch ?? 0;
-      reject = 0;
-    }
+    const { good, reject } = unitsOf(r, d);
     let mg = 0;
     let unweighed = 0;
     if (r.weightTotal) {
