@@ -201,7 +201,8 @@ export function productionIssues(
   for (let k = 1; k < spans.length; k++) {
     const prev = spans[k - 1];
     const cur = spans[k];
-    if (prev && cur && cur.from < prev.to) at(['shifts', cur.i], 'overlaps another shift');
+    if (prev && cur && cur.from < prev.to)
+      at(['shifts', cur.i], `overlaps shift ${p.shifts?.[prev.i]?.id ?? prev.i} (shifts may not overlap)`);
   }
   return out;
 }

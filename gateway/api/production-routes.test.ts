@@ -62,11 +62,11 @@ function setup() {
   };
   const app = buildApi(view, pino({ level: 'silent' }));
   let good = 0;
-  const poll = (n: number) => {
+  const poll = (n: number, run = true) => {
     good += n;
     const ts = clock.now();
     const s: Sample[] = [
-      { machine: 'a', point: 'run', value: true, ts, quality: 'good' },
+      { machine: 'a', point: 'run', value: run, ts, quality: 'good' },
       { machine: 'a', point: 'good', value: good, ts, quality: 'good' },
     ];
     bus.emit('samples', s);
@@ -154,6 +154,33 @@ describe('production routes', () => {
       ['2026-03-01', 0],
       ['2026-03-02', 200],
     ]);
+  });
+
+  it('turns the downtime of a stop with a planned reason (changeover) into planned stop, and back', async () => {
+    const { app, clock, poll } = setup();
+    const at = (min: number, n: number, run = true) => {
+      clock.advanceTo(VN('07:00') + min * 60_000);
+      poll(n, run);
+    };
+    for (let i = 0; i <= 10; i++) at(i, i === 0 ? 0 : 10);
+    for (let i = 11; i < 30; i++) at(i, 0, false); // stopped from 07:11
+    const daily = async () => (await app.inject('/api/production/daily?date=2026-03-02')).json().machines[0];
+    const stop = (await app.inject('/api/production/stops?date=2026-03-02')).json().stops[0];
+    expect(stop).toMatchObject({ start: VN('07:11'), end: null, durationS: 18 * 60 });
+    expect(await daily()).toMatchObject({ downS: 18 * 60, plannedS: 29 * 60 });
+    const post = (reason: string) =>
+      app.inject({ method: 'POST', url: `/api/production/stops/${stop.id}/reason`, payload: { reason } });
+    expect((await post('changeover')).statusCode).toBe(200);
+    expect(await daily()).toMatchObject({ downS: 0, plannedS: 11 * 60, runS: 11 * 60 });
+    // The stop goes on for 10 more minutes, still as planned stop; then the machine runs again.
+    for (let i = 30; i < 40; i++) at(i, 0, false);
+    at(40, 10);
+    expect(await daily()).toMatchObject({ downS: 0, plannedS: 11 * 60, runS: 11 * 60 });
+    const closed = (await app.inject('/api/production/stops?date=2026-03-02')).json().stops[0];
+    expect(closed).toMatchObject({ end: VN('07:40'), durationS: 29 * 60, reason: { code: 'changeover' } });
+    // Corrected to a breakdown: the 29 minutes are downtime again.
+    expect((await post('breakdown')).statusCode).toBe(200);
+    expect(await daily()).toMatchObject({ downS: 29 * 60, plannedS: 40 * 60, runS: 11 * 60 });
   });
 
   it('answers bad input with 400/404 and { code, message }', async () => {

@@ -54,7 +54,7 @@ describe('ProductionEngine', () => {
     poll(VN('07:02'), 0, 7); // the operator loads recipe 7 on the HMI
     poll(VN('07:03'), 10, 7); // 10 × 500 g
     engine.tick(VN('07:03'));
-    engine.flush(VN('07:03'));
+    engine.flush(VN('07:03'), { events: true });
     expect(engine.trackers.get('a')?.product?.id).toBe('p500');
     const day = events.filter((e) => e.measurement === 'production' && e.tags.period === 'day');
     expect(day).toHaveLength(1);

@@ -20,6 +20,9 @@ import { addDays } from './zoned-time.js';
  * `status()` and `tick(now)` in time order from one thread (the bus listener and the timer);
  * `flush(now)` at stop. Reads (`buckets`, `openStops`…) may come at any time between.
  */
+/** production rows are (re)written at most this often, and at stop. */
+export const EVENT_INTERVAL_MS = 300_000;
+
 export interface EngineDeps {
   readonly config: LinegateConfig;
   readonly repo: ProductionRepo;
@@ -35,6 +38,8 @@ export class ProductionEngine {
   private pendingStates: StateChange[] = [];
   private pendingStops = new Map<string, StopRow>();
   private lastFlush = 0;
+  private lastEvents = 0;
+  private readonly periods = new Map<MachineTracker, Set<string>>();
   private readonly recipePoints = new Map<string, string>();
 
   constructor(private readonly deps: EngineDeps) {
@@ -109,6 +114,7 @@ export class ProductionEngine {
       this.trackers.set(m.id, tracker);
     }
     this.lastFlush = now;
+    this.lastEvents = now;
     this.deps.log.info(
       { machines: [...this.trackers.keys()], timezone: this.production.timezone },
       'production started',
@@ -161,13 +167,13 @@ export class ProductionEngine {
   }
 
   /** Writes dirty buckets, tracker snapshots, state history and stops in one transaction. */
-  flush(now: number): void {
+  flush(now: number, opts: { events?: boolean } = {}): void {
     this.lastFlush = now;
     const buckets: BucketRow[] = [];
-    const events: StoreEvent[] = [];
     const today = this.calendar.dayOf(now);
     for (const t of this.trackers.values()) {
-      const periods = new Set<string>();
+      const periods = this.periods.get(t) ?? new Set<string>();
+      this.periods.set(t, periods);
       for (const key of t.dirty) {
         const b = t.buckets.get(key);
         if (!b) continue;
@@ -176,7 +182,6 @@ export class ProductionEngine {
         if (b.shift) periods.add(`shift|${b.day}|${b.shift}`);
         periods.add(`day|${b.day}|`);
       }
-      for (const p of periods) events.push(this.periodEvent(t, p));
       const s = t.openStop;
       if (s?.announced) {
         const stored = this.pendingStops.get(s.id) ?? this.deps.repo.stop(s.id);
@@ -200,6 +205,21 @@ export class ProductionEngine {
       t.dirty.clear();
       // Keep yesterday and today in memory; older days are in the repo.
       for (const [key, b] of t.buckets) if (b.day < addDays(today, -1)) t.buckets.delete(key);
+    }
+    if (opts.events || now - this.lastEvents >= EVENT_INTERVAL_MS) this.emitPeriods(now, today);
+  }
+
+  /**
+   * production rows of every period touched since the last emission (rewrites overwrite in
+   * InfluxDB). Throttled to EVENT_INTERVAL_MS so that a day row is not resent every flush.
+   */
+  private emitPeriods(now: number, today: string): void {
+    this.lastEvents = now;
+    const events: StoreEvent[] = [];
+    for (const [t, periods] of this.periods) {
+      for (const p of periods)
+        if ((p.split('|')[1] ?? '') >= addDays(today, -1)) events.push(this.periodEvent(t, p));
+      periods.clear();
     }
     if (events.length > 0) this.deps.appendEvents(events);
   }
@@ -250,6 +270,29 @@ export class ProductionEngine {
     this.deps.repo.saveStops(rows);
     const events = rows.filter((r) => r.end !== null).map((r) => stopEvent(this.tags(r.machine), r));
     if (events.length > 0) this.deps.appendEvents(events);
+  }
+
+  /**
+   * A stop's reason changed between planned and unplanned: its downtime (the planned-time pieces
+   * of [start, end), up to its downMs) moves to planned stop or back, in memory or in the repo;
+   * a stop still lasting keeps accruing on the new side.
+   */
+  reclassify(row: StopRow, toPlanned: boolean, now: number): void {
+    const t = this.trackers.get(row.machine);
+    const sign = toPlanned ? 1 : -1;
+    let budget = row.downMs;
+    this.calendar.split(row.start, row.end ?? now, (slot, a, b) => {
+      if (!slot.planned || budget <= 0) return;
+      const ms = Math.min(b - a, budget);
+      budget -= ms;
+      if (!t?.moveDowntime(slot, ms, sign))
+        this.deps.repo.moveDowntime(
+          { machine: row.machine, day: slot.day, hourStart: slot.hourStart, shift: slot.shift },
+          ms,
+          sign,
+        );
+    });
+    if (t?.openStop && t.openStop.id === row.id) t.openStop.planned = toPlanned;
   }
 
   stopRow(s: Readonly<OpenStop>, reason: string | null, comment: string | null): StopRow {

@@ -182,6 +182,19 @@ export class ProductionRepo {
     });
   }
 
+  /** Moves ms of downtime of a stored bucket to planned stop (sign 1) or back (−1). */
+  moveDowntime(
+    b: { machine: string; day: string; hourStart: number; shift: string },
+    ms: number,
+    sign: 1 | -1,
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE production_bucket SET down_ms = down_ms - ?, planned_ms = planned_ms - ? WHERE day = ? AND machine = ? AND hour_start = ? AND shift = ?',
+      )
+      .run(sign * ms, sign * ms, b.day, b.machine, b.hourStart, b.shift);
+  }
+
   snapshots(): Map<string, TrackerSnapshot> {
     const rows = this.db.prepare('SELECT machine, snapshot FROM production_tracker').all() as {
       machine: string;

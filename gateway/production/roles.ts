@@ -81,3 +81,24 @@ export function gramsPer(unit: string | undefined, fallback: 'g' | 'kg'): number
 }
 
 export type FaultTable = Readonly<Record<string, LocalText>>;
+
+export type CounterKind = 'good' | 'reject' | 'total' | 'batch' | 'weightTotal';
+
+/**
+ * Good and rejected units from one reading's counter increments: good (+ reject, or total − good),
+ * or total (− reject), or batches.
+ */
+export function unitsOf(
+  r: MachineRoles,
+  d: Partial<Record<CounterKind, number>>,
+): { good: number; reject: number } {
+  if (r.good) {
+    const good = d.good ?? 0;
+    return { good, reject: r.reject ? (d.reject ?? 0) : r.total ? Math.max(0, (d.total ?? 0) - good) : 0 };
+  }
+  if (r.total) {
+    const reject = d.reject ?? 0;
+    return { good: Math.max(0, (d.total ?? 0) - reject), reject };
+  }
+  return { good: d.batch ?? 0, reject: 0 };
+}

@@ -65,7 +65,7 @@ export class ProductionService {
     this.timer?.cancel();
     this.deps.bus.removeListeners(this);
     this.engine.tick(this.deps.clock.now());
-    this.engine.flush(this.deps.clock.now());
+    this.engine.flush(this.deps.clock.now(), { events: true });
   }
 
   private schedule(): void {
@@ -204,6 +204,11 @@ export class ProductionService {
       rows = [{ ...row, reason: reason.code, comment: comment ?? null }];
     }
     this.engine.saveStops(rows, open, rest);
+    // Planned reasons (changeover, cleaning) turn the stop's downtime into planned stop.
+    const isPlanned = (code: string | null) => reasons.find((r) => r.code === code)?.planned === true;
+    for (const r of rows) {
+      if (isPlanned(r.reason) !== isPlanned(row.reason)) this.engine.reclassify(r, isPlanned(r.reason), now);
+    }
     this.deps.audit?.append({
       ts: now,
       actor,

@@ -4,7 +4,14 @@ import type { Sample } from '../core/sample.js';
 import type { Calendar, Slot } from './calendar.js';
 import { counterStep } from './counter.js';
 import { emptyTotals, type Totals } from './kpi.js';
-import { counterPoints, gramsPer, hasCounter, type MachineRoles } from './roles.js';
+import {
+  type CounterKind,
+  counterPoints,
+  gramsPer,
+  hasCounter,
+  type MachineRoles,
+  unitsOf,
+} from './roles.js';
 import { DOWN_STATES, deriveState, type MachineStateName } from './state.js';
 
 /**
@@ -32,6 +39,8 @@ export interface OpenStop {
   downMs: number;
   /** Reported to the listener (reached the threshold). */
   announced: boolean;
+  /** Given a planned reason (changeover, cleaning): its time is planned stop, not downtime. */
+  planned?: boolean;
 }
 
 export interface TrackerListener {
@@ -76,8 +85,6 @@ export interface TrackerSnapshot {
   readonly counters: Readonly<Record<string, CounterMark>>;
   readonly stop: Readonly<OpenStop> | null;
 }
-
-type Kind = 'good' | 'reject' | 'total' | 'batch' | 'weightTotal';
 
 export class MachineTracker {
   state: MachineStateName = 'offline';
@@ -314,7 +321,9 @@ export class MachineTracker {
     if (len <= 0) return;
     const t = this.bucket(slot).totals;
     const running = this.state === 'running';
-    const planned = (slot.planned && this.state !== 'planned_stop') || running;
+    const plannedStop =
+      this.state === 'planned_stop' || (this.openStop?.planned === true && DOWN_STATES.has(this.state));
+    const planned = (slot.planned && !plannedStop) || running;
     if (planned) t.plannedMs += len;
     if (running) {
       t.runMs += len;
@@ -326,10 +335,24 @@ export class MachineTracker {
     if (this.openStop && slot.planned && DOWN_STATES.has(this.state)) this.openStop.downMs += len;
   }
 
+  /**
+   * Moves ms of downtime in a slot to planned stop (sign 1) or back (sign −1), for a stop whose
+   * reason became planned or unplanned. False when the bucket is no longer in memory.
+   */
+  moveDowntime(slot: Slot, ms: number, sign: 1 | -1): boolean {
+    const key = `${slot.day}|${slot.hourStart}|${slot.shift}`;
+    const b = this.buckets.get(key);
+    if (!b) return false;
+    b.totals.downMs -= sign * ms;
+    b.totals.plannedMs -= sign * ms;
+    this.dirty.add(key);
+    return true;
+  }
+
   /** Counter readings at ts → units and mg in the bucket of ts. */
   private count(ts: number): void {
     const r = this.deps.roles;
-    const d: Partial<Record<Kind, number>> = {};
+    const d: Partial<Record<CounterKind, number>> = {};
     for (const { kind, point } of counterPoints(r)) {
       const v = this.num(point.name);
       if (v === null) continue;
@@ -345,18 +368,7 @@ export class MachineTracker {
       this.counters.set(point.name, { last: res.last, ts });
       d[kind] = res.delta;
     }
-    let good: number;
-    let reject: number;
-    if (r.good) {
-      good = d.good ?? 0;
-      reject = r.reject ? (d.reject ?? 0) : r.total ? Math.max(0, (d.total ?? 0) - good) : 0;
-    } else if (r.total) {
-      reject = d.reject ?? 0;
-      good = Math.max(0, (d.total ?? 0) - reject);
-    } else {
-      good = d.batch ?? 0;
-      reject = 0;
-    }
+    const { good, reject } = unitsOf(r, d);
     let mg = 0;
     let unweighed = 0;
     if (r.weightTotal) {

@@ -48,7 +48,21 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** Local calendar fields of an instant (from the cached offset). */
 export function localParts(ts: number, tz: string): LocalParts {
+  const d = new Date(ts + offsetAt(ts, tz));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
+  };
+}
+
+function intlParts(ts: number, tz: string): LocalParts {
   const out: Record<string, string> = {};
   for (const p of formatter(tz).formatToParts(new Date(ts))) out[p.type] = p.value;
   return {
@@ -62,11 +76,29 @@ export function localParts(ts: number, tz: string): LocalParts {
   };
 }
 
-/** Offset of the zone from UTC at instant ts, in ms (local = utc + offset). */
+const QUARTER = 900_000;
+const offsets = new Map<string, Map<number, number>>();
+
+/**
+ * Offset of the zone from UTC at instant ts, in ms (local = utc + offset). Cached per quarter
+ * hour: every zone changes its offset only on a quarter hour, and Intl is slow on a Pi.
+ */
 export function offsetAt(ts: number, tz: string): number {
-  const p = localParts(ts, tz);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - (ts - (((ts % 1000) + 1000) % 1000));
+  let cache = offsets.get(tz);
+  if (!cache) {
+    cache = new Map();
+    offsets.set(tz, cache);
+  }
+  const q = Math.floor(ts / QUARTER);
+  let off = cache.get(q);
+  if (off === undefined) {
+    const at = q * QUARTER;
+    const p = intlParts(at, tz);
+    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at;
+    if (cache.size > 20_000) cache.clear();
+    cache.set(q, off);
+  }
+  return off;
 }
 
 /**
