@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { normaliseDashboard } from './dashboard.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
@@ -76,6 +77,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     store: normaliseStore(input.store),
     sinks: normaliseSinks(input.sinks),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
+    dashboard: normaliseDashboard(input.dashboard, baseDir),
   };
   return deepFreeze(config);
 }

@@ -1,4 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox';
+import { DashboardSection } from './dashboard-schema.js';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
 import { MACHINE_COMMON } from './profile-schema.js';
@@ -108,6 +109,7 @@ export const ConfigSchema = T.Object(
         { additionalProperties: false },
       ),
     ),
+    dashboard: T.Optional(DashboardSection),
     dataDir: T.Optional(T.String({ minLength: 1 })),
     log: T.Optional(
       T.Object(

@@ -1,4 +1,5 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
+import type { DashboardConfig } from './dashboard.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
@@ -126,6 +127,8 @@ export interface LinegateConfig {
   /** Enabled sinks only. */
   readonly sinks: readonly SinkConfig[];
   readonly log: { readonly level: string };
+  /** Web UI, sign-in and sessions (optional: absent in hand-made test configs = defaults). */
+  readonly dashboard?: DashboardConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
+import { dashboardConfig } from './api/dashboard.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
+import { AuthService } from './auth/auth-service.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
 import { systemClock } from './runtime/clock.js';
@@ -85,6 +87,13 @@ export async function startGateway(
   const mqttMachines = new Set(config.machines.filter(isMqttMachineConfig).map((m) => m.id));
   const persistence = startPersistence(config, { bus: supervisor.bus, log, persistedBySource: mqttMachines });
   let mqtt: RunningMqtt | null = null;
+  const auth = AuthService.open({
+    db: persistence.store.db,
+    audit: persistence.audit,
+    config: dashboardConfig(config),
+    now: Date.now,
+    log: log.child({ part: 'auth' }),
+  });
   const view: GatewayView = {
     config,
     machineState: (id) => supervisor.live.get(id),
@@ -94,6 +103,8 @@ export async function startGateway(
     version: VERSION,
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     history: (q) => persistence.store.history(q),
+    auth,
+    audit: persistence.audit,
   };
   const api = buildApi(view, log);
   let url: string;
@@ -110,6 +121,7 @@ export async function startGateway(
       },
     );
   }
+  auth.start();
   supervisor.start();
   const hasMqtt = Boolean(
     config.mqtt?.broker || config.mqtt?.clients.length || config.machines.some(isMqttMachineConfig),

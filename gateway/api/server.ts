@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
+import { installDashboard, serverOptions } from './dashboard.js';
 import { PUBLIC, READ } from './policy.js';
 import { type GatewayView, machineView } from './view.js';
 
@@ -23,7 +24,9 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-  });
+    ...serverOptions(view.config),
+  }) as unknown as FastifyInstance;
+  installDashboard(app, view);
 
   app.get('/api/machines', { config: { policy: READ } }, async () =>
     view.config.machines.map((m) => machineView(view, m)),

@@ -1,7 +1,9 @@
 import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
+import type { AuthService } from '../auth/auth-service.js';
 import type { CommStats, MessageStats } from '../core/source.js';
 import type { MachineState } from '../runtime/live-state.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
+import type { AuditLog } from '../store/audit.js';
 import type { Store, StoreStats } from '../store/index.js';
 
 /** Read-only handle the API gets: no sources, no sinks, only what it may show. */
@@ -22,6 +24,10 @@ export interface GatewayView {
     to: number;
     maxPoints?: number;
   }): HistoryResult;
+  /** Users and sessions (absent in tests without a store: then anonymous may read, no one may change). */
+  readonly auth?: AuthService;
+  /** The audit trail, read by GET /api/audit. */
+  readonly audit?: AuditLog;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;
