@@ -16,6 +16,9 @@ Usage:
   linegate demo [--port N]                  simulated workshop + gateway (what \`npm start\` runs)
   linegate mqtt-passwd [--help]             read a password on stdin, print its scrypt hash for
                                             mqtt.broker.users[].passwordHash
+  linegate user add NAME --role ROLE -c plant.yaml
+                                            dashboard users (add|passwd|role|remove|list;
+                                            linegate user --help)
   linegate --help | --version
 
 Options:
@@ -100,6 +103,10 @@ export async function main(argv: string[]): Promise<number> {
   if (first === 'mqtt-passwd') {
     const { runMqttPasswd } = await import('./cli/mqtt-passwd.js');
     return runMqttPasswd(rest);
+  }
+  if (first === 'user') {
+    const { runUserCommand } = await import('./cli/user.js');
+    return runUserCommand(rest);
   }
   if (first === 'demo') {
     const { runDemo } = await import('./demo.js');
