@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import { isRole } from '../auth/user-store.js';
 import type { AuditLog } from '../store/audit.js';
-import { actorOf } from './policy.js';
+import { actorOf, READ } from './policy.js';
 import { redact } from './redact.js';
 import type { GatewayView } from './view.js';
 
@@ -109,4 +109,10 @@ export function registerAdminRoutes(
   );
 
   app.get('/api/config', { config: ADMIN }, async () => redact(deps.view.config));
+
+  /** Site name, time zone and line names for the board (what any reader may see). */
+  app.get('/api/site', { config: { policy: READ } }, async () => {
+    const c = deps.view.config;
+    return { id: c.site.id, name: c.site.name, timezone: c.site.timezone, lines: c.lines };
+  });
 }
