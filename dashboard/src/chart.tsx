@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { fmtNum, fmtTime, lang } from './i18n.js';
+import { fmtClock, fmtDay, fmtNum, lang } from './i18n.js';
 
 /**
  * A uPlot chart that fills its box and follows its width. `bars` draws columns (kg per day),
@@ -27,13 +27,19 @@ export function Chart(props: {
         {
           stroke: '#aaa',
           grid: { stroke: '#333' },
-          values: (_u, ticks) =>
-            ticks.map((s) => fmtTime(s * 1000, Boolean(props.dates), l).replace(/ \d\d:\d\d$/, '')),
+          values: (_u, ticks) => {
+            const step = (ticks[1] ?? 0) - (ticks[0] ?? 0);
+            return ticks.map((s) => (props.dates ? fmtDay(s * 1000, l) : fmtClock(s * 1000, step < 60, l)));
+          },
         },
         {
           stroke: '#aaa',
           grid: { stroke: '#333' },
-          values: (_u, ticks) => ticks.map((v) => fmtNum(v, Math.abs(v) < 10 ? 1 : 0, l)),
+          values: (_u, ticks) => {
+            const step = Math.abs((ticks[1] ?? 0) - (ticks[0] ?? 0)) || 1;
+            const digits = Math.min(4, Math.max(0, -Math.floor(Math.log10(step))));
+            return ticks.map((v) => fmtNum(v, digits, l));
+          },
         },
       ],
       series: [
@@ -46,7 +52,7 @@ export function Chart(props: {
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmtNum(v, 1, l)),
         })),
       ],
-      legend: { show: true },
+      legend: { show: true, live: false },
     };
     const u = new uPlot(opts, [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData, el);
     const ro = new ResizeObserver(() =>

@@ -103,6 +103,8 @@ export const T = {
   action: { vi: 'Thao tác', en: 'Action' },
   result: { vi: 'Kết quả', en: 'Result' },
   kiosk: { vi: 'Chế độ xem (không cần đăng nhập)', en: 'Kiosk (view only)' },
+  yes: { vi: 'Có', en: 'Yes' },
+  no: { vi: 'Không', en: 'No' },
 } as const satisfies Record<string, LocalText>;
 
 export type Key = keyof typeof T;
@@ -115,6 +117,20 @@ export const STATE_TEXT: Record<string, LocalText> = {
   offline: { vi: 'Mất kết nối', en: 'Offline' },
   planned_stop: { vi: 'Dừng theo kế hoạch', en: 'Planned stop' },
   unknown: { vi: 'Chưa rõ', en: 'Unknown' },
+};
+
+/** Names of the comm counters (GET /api/machines `comm`). */
+export const COMM_TEXT: Record<string, LocalText> = {
+  requests: { vi: 'Số yêu cầu', en: 'Requests' },
+  errors: { vi: 'Lỗi', en: 'Errors' },
+  timeouts: { vi: 'Quá thời gian chờ', en: 'Timeouts' },
+  exceptions: { vi: 'Mã ngoại lệ Modbus', en: 'Modbus exceptions' },
+  lastError: { vi: 'Lỗi gần nhất', en: 'Last error' },
+  lastSuccessTs: { vi: 'Đọc được lần cuối', en: 'Last success' },
+  latencyMeanMs: { vi: 'Độ trễ trung bình (ms)', en: 'Mean latency (ms)' },
+  latencyP95Ms: { vi: 'Độ trễ p95 (ms)', en: 'p95 latency (ms)' },
+  lastScanMs: { vi: 'Lần quét cuối (ms)', en: 'Last scan (ms)' },
+  messages: { vi: 'Tin nhắn', en: 'Messages' },
 };
 
 export const ROLE_TEXT: Record<string, LocalText> = {
@@ -171,6 +187,26 @@ export function fmtTime(
     ...(withDate ? { day: '2-digit', month: '2-digit', year: 'numeric' } : {}),
     hour12: false,
   }).format(d);
+}
+
+/** Day and month in the site's zone (27/11 in Vietnamese, 27/11 in English too: en-GB). */
+export function fmtDay(ts: number, l: Lang = lang.get()): string {
+  return new Intl.DateTimeFormat(locale(l), {
+    timeZone: timeZone.get(),
+    day: '2-digit',
+    month: '2-digit',
+  }).format(new Date(ts));
+}
+
+/** Clock time in the site's zone, with seconds when asked. */
+export function fmtClock(ts: number, seconds: boolean, l: Lang = lang.get()): string {
+  return new Intl.DateTimeFormat(locale(l), {
+    timeZone: timeZone.get(),
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    hour12: false,
+  }).format(new Date(ts));
 }
 
 /** "12 s", "5 min", "3 h" since a time. */

@@ -29,7 +29,8 @@ export function browserAvailable(): boolean {
   return existsSync(CHROMIUM) && existsSync(join(root, 'dashboard', 'dist', 'index.html')) && existsSync(cli);
 }
 
-export async function startDemo(): Promise<Demo> {
+/** `planEdit` changes the simulated plant's YAML (e.g. more faults for the alarm tests). */
+export async function startDemo(opts: { planEdit?: (yaml: string) => string } = {}): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'linegate-browser-'));
   const ports = new Map<string, string>();
   const swap = (text: string) =>
@@ -39,13 +40,11 @@ export async function startDemo(): Promise<Demo> {
   const config = join(dir, 'demo.yaml');
   const plan = join(dir, 'plan.yaml');
   writeFileSync(config, swap(readFileSync(join(root, 'config', 'demo.yaml'), 'utf8')));
-  writeFileSync(
-    plan,
-    swap(readFileSync(join(root, 'simulators', 'demo-plant.yaml'), 'utf8')).replace(
-      'profileDirs: [../devices]',
-      `profileDirs: [${join(root, 'devices')}]`,
-    ),
+  const planText = swap(readFileSync(join(root, 'simulators', 'demo-plant.yaml'), 'utf8')).replace(
+    'profileDirs: [../devices]',
+    `profileDirs: [${join(root, 'devices')}]`,
   );
+  writeFileSync(plan, opts.planEdit ? opts.planEdit(planText) : planText);
   const env = { ...process.env, LINEGATE_DATA_DIR: join(dir, 'data') };
   for (const [name, role] of Object.entries(USERS)) {
     const r = spawnSync(

@@ -33,7 +33,11 @@ function Tile({ m, rate, now, onPick }: { m: Machine; rate: number | null; now: 
       <div class="tile-head">
         <span class="tile-name">{m.name}</span>
         {alarms > 0 && (
-          <span class={`badge sev-${m.alarms?.highestSeverity ?? 3}`} title={t('activeAlarms')}>
+          <span
+            class={`badge sev-${m.alarms?.highestSeverity ?? 3}${(m.alarms?.unacked ?? 0) > 0 ? ' unacked' : ''}`}
+            data-unacked={m.alarms?.unacked ?? 0}
+            title={t('activeAlarms')}
+          >
             ⚠ {alarms}
           </span>
         )}
@@ -106,7 +110,7 @@ export function Board({ lines, kiosk }: { lines: LineInfo[]; kiosk: boolean }) {
               void document.documentElement.requestFullscreen?.().catch(() => undefined);
             }}
           >
-            ⛶ {t('fullscreen')}
+            {t('fullscreen')}
           </button>
         )}
       </div>

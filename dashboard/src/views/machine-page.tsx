@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { Chart } from '../chart.js';
-import { fmtAgo, fmtNum, fmtTime, STATE_TEXT, useT } from '../i18n.js';
+import { COMM_TEXT, fmtAgo, fmtNum, fmtTime, STATE_TEXT, useT } from '../i18n.js';
 import { live } from '../live.js';
 import { machineState } from '../machine.js';
 import { useShared } from '../store.js';
@@ -42,7 +42,8 @@ export function MachinePage({ id }: { id: string }) {
       .catch((e: Error) => setErr(e.message));
   }, [id, chosen, range]);
   if (!m) return <p>{t('noData')}</p>;
-  const unit = m.points.find((p) => p.name === chosen)?.unit ?? undefined;
+  const chosenPoint = m.points.find((p) => p.name === chosen);
+  const unit = chosenPoint?.unit ?? undefined;
   return (
     <section class="machine-page">
       <h2>
@@ -70,7 +71,13 @@ export function MachinePage({ id }: { id: string }) {
         {hist && hist.points.length > 0 ? (
           <Chart
             x={hist.points.map((p) => p.ts / 1000)}
-            series={[{ label: chosen ?? '', color: '#4aa3df', values: hist.points.map((p) => p.value) }]}
+            series={[
+              {
+                label: loc(chosenPoint?.label) || (chosen ?? ''),
+                color: '#4aa3df',
+                values: hist.points.map((p) => p.value),
+              },
+            ]}
             unit={unit}
             dates={range > 86_400_000}
           />
@@ -105,7 +112,7 @@ export function MachinePage({ id }: { id: string }) {
           <tbody>
             {Object.entries(m.comm ?? {}).map(([k, v]) => (
               <tr key={k}>
-                <td>{k}</td>
+                <td>{COMM_TEXT[k] ? loc(COMM_TEXT[k]) : k}</td>
                 <td class="num">
                   {typeof v === 'number'
                     ? k.endsWith('Ts')
@@ -114,7 +121,7 @@ export function MachinePage({ id }: { id: string }) {
                     : v === null
                       ? '—'
                       : typeof v === 'object'
-                        ? JSON.stringify(v)
+                        ? String((v as { message?: string }).message ?? JSON.stringify(v))
                         : String(v)}
                 </td>
               </tr>
