@@ -1,4 +1,8 @@
-import type { LocalText } from './i18n.js';
+/** Same shape as i18n.ts LocalText (kept apart so this file stays free of DOM code and is unit-tested). */
+interface LocalText {
+  readonly vi: string;
+  readonly en: string;
+}
 
 /** A machine as `GET /api/machines` and the stream give it. Later members come with other parts. */
 export interface Point {

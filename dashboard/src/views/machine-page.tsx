@@ -99,7 +99,11 @@ export function MachinePage({ id }: { id: string }) {
               <tr key={p.name} class={`q-${p.quality}`}>
                 <td>{loc(p.label) || p.name}</td>
                 <td class="num">
-                  {typeof p.value === 'number' ? fmtNum(p.value, 2, l) : String(p.value ?? '—')}{' '}
+                  {typeof p.value === 'number'
+                    ? fmtNum(p.value, 2, l)
+                    : typeof p.value === 'boolean'
+                      ? t(p.value ? 'yes' : 'no')
+                      : String(p.value ?? '—')}{' '}
                   {p.unit ?? ''}
                 </td>
                 <td>{fmtTime(p.ts, false, l)}</td>
