@@ -41,14 +41,11 @@ describe.skipIf(!ok)('technician acknowledges an alarm', () => {
     expect(id).toBeTruthy();
     await row.locator('input').fill('đã kiểm tra');
     await row.locator('button.ack').click();
-    await page.waitForFunction(
-      `fetch('/api/alarms?state=all').then((r) => r.json()).then((b) => b.alarms.some((a) => a.id === ${JSON.stringify(id)} && a.ackedBy === 'binh'))`,
-      null,
-      { timeout: 15_000 },
-    );
-    const all = await page.evaluate<{ alarms: Alarm[] }>(
-      "fetch('/api/alarms?state=all').then((r) => r.json())",
-    );
+    let all: { alarms: Alarm[] } = { alarms: [] };
+    for (let i = 0; i < 30 && !all.alarms.some((a) => a.id === id && a.ackedBy === 'binh'); i++) {
+      await page.waitForTimeout(500);
+      all = await page.evaluate<{ alarms: Alarm[] }>("fetch('/api/alarms?state=all').then((r) => r.json())");
+    }
     const acked = all.alarms.find((a) => a.id === id);
     expect(acked?.ackedBy).toBe('binh');
     await screenshot(page, 'alarm-acked');
