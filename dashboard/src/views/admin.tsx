@@ -58,7 +58,10 @@ function Users() {
               <td>
                 <button
                   type="button"
-                  onClick={() => void run(del(`/api/users/${encodeURIComponent(u.name)}`))}
+                  onClick={() => {
+                    if (confirm(`${t('remove')} ${u.name}?`))
+                      void run(del(`/api/users/${encodeURIComponent(u.name)}`));
+                  }}
                 >
                   {t('remove')}
                 </button>
