@@ -14,6 +14,8 @@ export interface Live {
 
 export const live = shared<Live>({ machines: [], receivedAt: null, connected: false });
 export const staleAfterMs = 10_000;
+/** Bumped on every `alarms` event: views that list alarms reload when it changes. */
+export const alarmsVersion = shared(0);
 
 let source: EventSource | null = null;
 let retryMs = 1000;
@@ -31,6 +33,7 @@ export function connectLive(): void {
       connected: true,
     });
   });
+  es.addEventListener('alarms', () => alarmsVersion.set(alarmsVersion.get() + 1));
   es.onerror = () => {
     es.close();
     source = null;

@@ -6,19 +6,40 @@ import { type GatewayView, machineView } from './view.js';
  * `GET /api/stream`: Server-Sent Events. `event: machines` carries the whole machine list (as
  * `GET /api/machines`) at connect and then each second when it changed; a comment line every
  * 15 s otherwise keeps proxies and phones from closing the connection. The client reconnects
- * with backoff and shows "stale" meanwhile (dashboard/src/live.ts).
+ * with backoff and shows "stale" meanwhile (dashboard/src/live.ts). `event: alarms` carries
+ * `[{ machine, alarms }]` at connect and (each machine's alarm summary, from the alarms part's `alarms` member
+ * of the machine view; null while that part is absent) then whenever it changed, so the technician
+ * page reloads its list at once instead of waiting for its poll.
  *
  * Calling rules: one ticker for all clients; open streams are ended at server close
  * (preClose), so `app.close()` does not wait for them.
  */
 export function registerStreamRoutes(app: FastifyInstance, view: GatewayView, tickMs = 1000): void {
-  const clients = new Set<{ write(s: string): void; end(): void; last: string; idle: number }>();
+  interface Client {
+    write(s: string): void;
+    end(): void;
+    last: string;
+    lastAlarms: string;
+    idle: number;
+  }
+  const clients = new Set<Client>();
   let timer: NodeJS.Timeout | null = null;
-  const snapshot = () => JSON.stringify(view.config.machines.map((m) => machineView(view, m)));
+  const snapshot = () => {
+    const machines = view.config.machines.map((m) => machineView(view, m));
+    const alarms = machines.map((m) => ({
+      machine: m.id,
+      alarms: (m as { alarms?: unknown }).alarms ?? null,
+    }));
+    return { data: JSON.stringify(machines), alarms: JSON.stringify(alarms) };
+  };
   const tick = () => {
     if (clients.size === 0) return;
-    const data = snapshot();
+    const { data, alarms } = snapshot();
     for (const c of clients) {
+      if (alarms !== c.lastAlarms) {
+        c.lastAlarms = alarms;
+        c.write(`event: alarms\ndata: ${alarms}\n\n`);
+      }
       if (data !== c.last) {
         c.last = data;
         c.idle = 0;
@@ -39,14 +60,15 @@ export function registerStreamRoutes(app: FastifyInstance, view: GatewayView, ti
       connection: 'keep-alive',
       'x-content-type-options': 'nosniff',
     });
-    const data = snapshot();
-    const client = {
+    const { data, alarms } = snapshot();
+    const client: Client = {
       write: (s: string) => res.write(s),
       end: () => res.end(),
       last: data,
+      lastAlarms: alarms,
       idle: 0,
     };
-    res.write(`retry: 2000\nevent: machines\ndata: ${data}\n\n`);
+    res.write(`retry: 2000\nevent: alarms\ndata: ${alarms}\n\nevent: machines\ndata: ${data}\n\n`);
     clients.add(client);
     timer ??= setInterval(tick, tickMs);
     req.raw.on('close', () => {

@@ -38,10 +38,12 @@ describe('GET /api/stream', () => {
     h.live.applySamples([{ machine: 'a', point: 'oil', value: 170, ts: 1000, quality: 'good' }]);
     const res = await fetch(`${base}/api/stream`, { headers: { cookie: s.cookie } });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const pending = readEvents(res, 2);
+    const pending = readEvents(res, 3);
     await new Promise((r) => setTimeout(r, 50));
     h.live.applySamples([{ machine: 'a', point: 'oil', value: 181.5, ts: 2000, quality: 'good' }]);
-    const events = await pending;
+    const [alarms, ...events] = await pending;
+    expect(alarms?.event).toBe('alarms');
+    expect(JSON.parse(alarms?.data ?? '')).toEqual([{ machine: 'a', alarms: null }]);
     expect(events.map((e) => e.event)).toEqual(['machines', 'machines']);
     const value = (e: { data: string }) =>
       (JSON.parse(e.data) as { id: string; points: { value: number }[] }[])[0]?.points[0]?.value;

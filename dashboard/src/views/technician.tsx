@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getOptional, NOT_AVAILABLE, post } from '../api.js';
 import { fmtNum, fmtTime, type LocalText, SEVERITY_TEXT, STATE_TEXT, useT } from '../i18n.js';
-import { live } from '../live.js';
+import { alarmsVersion, live } from '../live.js';
 import { machineState } from '../machine.js';
 import { useShared } from '../store.js';
 
@@ -88,6 +88,7 @@ export function Technician() {
   const [active, setActive] = useState<Alarm[] | typeof NOT_AVAILABLE | null>(null);
   const [history, setHistory] = useState<Alarm[] | typeof NOT_AVAILABLE | null>(null);
   const [tick, setTick] = useState(0);
+  const changed = useShared(alarmsVersion);
   useEffect(() => {
     const load = () =>
       Promise.all([
@@ -101,7 +102,7 @@ export function Technician() {
     void load();
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
-  }, [tick]);
+  }, [tick, changed]);
   const na = <p class="na">{t('notAvailable')}</p>;
   return (
     <section class="technician">
