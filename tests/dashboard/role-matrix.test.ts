@@ -74,6 +74,35 @@ describe('role matrix over every route', () => {
     expect(table.length).toBe(routes.length * IDENTITIES.length);
   });
 
+  it('with kiosk read access on, anonymous gets every read route and no other', async () => {
+    const k = harness({ kiosk: true });
+    await k.app.ready();
+    try {
+      const kbase = await k.app.listen({ host: '127.0.0.1', port: 0 });
+      for (const r of k.app.routeTable) {
+        const want = decideAccess({ policy: r.policy, method: r.method, user: undefined, kiosk: true });
+        const url = concrete(r.url);
+        let status: number;
+        if (r.url === '/api/stream') {
+          const ac = new AbortController();
+          status = (await fetch(`${kbase}${url}`, { signal: ac.signal })).status;
+          ac.abort();
+        } else {
+          const payload = r.method === 'GET' || r.method === 'DELETE' ? undefined : {};
+          status = (await k.app.inject({ method: r.method as 'GET', url, ...(payload ? { payload } : {}) }))
+            .statusCode;
+        }
+        expect(status, `${r.method} ${url}`).toBeLessThan(500);
+        if (want.ok) expect([401, 403], `${r.method} ${url}: admitted`).not.toContain(status);
+        else expect(status, `${r.method} ${url}: refused`).toBe(want.status);
+        if (r.method !== 'GET')
+          expect(want.ok && !('public' in (r.policy ?? {})), `${r.method} ${url}`).toBe(false);
+      }
+    } finally {
+      await k.close();
+    }
+  });
+
   it('spells out the dashboard routes: users admin only, audit manager + admin', async () => {
     const status = async (who: Identity, method: 'GET' | 'POST', url: string) => {
       const s = sessions.get(who) ?? null;
