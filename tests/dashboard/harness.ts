@@ -8,12 +8,13 @@ import { DASHBOARD_DEFAULTS, type DashboardConfig } from '../../config/dashboard
 import { loadConfigText } from '../../config/load.js';
 import { buildApi } from '../../gateway/api/server.js';
 import type { GatewayView } from '../../gateway/api/view.js';
-import { AuthService } from '../../gateway/auth/auth-service.js';
+import type { AuthService } from '../../gateway/auth/auth-service.js';
 import { LiveState } from '../../gateway/runtime/live-state.js';
-import { AuditLog } from '../../gateway/store/audit.js';
+import type { AuditLog } from '../../gateway/store/audit.js';
+import { TEST_PASSWORD, testAuth } from '../helpers/auth.js';
 
 /** A real API (buildApi) over a real SQLite file in a temp dir, with one user per role. */
-export const PASSWORD = 'correct horse battery';
+export const PASSWORD = TEST_PASSWORD;
 export const IDENTITIES = ['anonymous', 'operator', 'manager', 'technician', 'admin'] as const;
 export type Identity = (typeof IDENTITIES)[number];
 
@@ -42,16 +43,7 @@ export function harness(over: Partial<DashboardConfig> = {}): Harness {
   const base = loadConfigText(CONFIG_YAML, 'dash.yaml', { env: {} });
   const dashboard = { ...DASHBOARD_DEFAULTS, ...over };
   const config = { ...base, dashboard };
-  const audit = AuditLog.open(db);
-  const auth = AuthService.open({
-    db,
-    audit,
-    config: dashboard,
-    now: () => clock.t,
-    log: pino({ level: 'silent' }),
-  });
-  for (const role of ['operator', 'manager', 'technician', 'admin'] as const)
-    auth.users.add(role, role, PASSWORD);
+  const { auth, audit } = testAuth(db, { config: dashboard, now: () => clock.t });
   const live = new LiveState();
   const view: GatewayView = {
     config,
