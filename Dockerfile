@@ -43,6 +43,7 @@ WORKDIR /opt/linegate
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/dashboard/dist ./dashboard/dist
 COPY --from=build --chown=root:root /app/devices ./devices
 COPY --from=build --chown=root:root /app/config ./config
 COPY --from=build --chown=root:root /app/docs ./docs

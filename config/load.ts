@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { alarmIssues, normaliseAlarms } from './alarms.js';
+import { normaliseDashboard } from './dashboard.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue, issueAt, type Locate, schemaIssues } from './issues.js';
 import { fillTopic, normaliseMachine, normaliseMqttMachine } from './machine.js';
@@ -84,6 +85,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
     production: normaliseProduction(input.production, input.site.timezone ?? DEFAULTS.timezone),
     reload: normaliseReload(input.reload),
     metrics: normaliseMetrics(input.metrics),
+    dashboard: normaliseDashboard(input.dashboard, baseDir),
   };
   const alarmErrs = alarmIssues(input.alarms, config.machines, profiles, file, locate);
   if (alarmErrs.length > 0) throw new ConfigError('LG_CONFIG_INVALID', sortIssues(alarmErrs));

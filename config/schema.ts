@@ -1,5 +1,6 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { AlarmsSection } from './alarms-schema.js';
+import { DashboardSection } from './dashboard-schema.js';
 import { MetricsSection } from './metrics-schema.js';
 import { MqttMachineInput, MqttSection } from './mqtt-schema.js';
 import { Id, LocalText, ModbusQuirks, PointInput, PointOverride } from './point-schema.js';
@@ -114,6 +115,7 @@ export const ConfigSchema = T.Object(
         { additionalProperties: false },
       ),
     ),
+    dashboard: T.Optional(DashboardSection),
     dataDir: T.Optional(T.String({ minLength: 1 })),
     reload: T.Optional(ReloadSection),
     metrics: T.Optional(MetricsSection),

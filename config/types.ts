@@ -1,6 +1,7 @@
 import type { LocalText, MqttPointDef, PointDef, TimestampFormat } from '../gateway/core/points.js';
 import type { AlarmRuleInput } from './alarm-rule-schema.js';
 import type { AlarmsConfig } from './alarms.js';
+import type { DashboardConfig } from './dashboard.js';
 import type { MetricsConfig } from './metrics.js';
 import type { ProductionConfig } from './production.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
@@ -159,6 +160,8 @@ export interface LinegateConfig {
   readonly reload?: ReloadConfig;
   /** GET /metrics (always filled in by the loader; optional for configs built in code). */
   readonly metrics?: MetricsConfig;
+  /** Web UI, sign-in and sessions (optional: absent in hand-made test configs = defaults). */
+  readonly dashboard?: DashboardConfig;
 }
 
 /** Where a payload carries its own timestamp; null = the receive time is used. */

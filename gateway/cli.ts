@@ -20,6 +20,9 @@ Usage:
                                             on that data directory); see \`linegate backup --help\`
   linegate mqtt-passwd [--help]             read a password on stdin, print its scrypt hash for
                                             mqtt.broker.users[].passwordHash
+  linegate user add NAME --role ROLE -c plant.yaml
+                                            dashboard users (add|passwd|role|remove|list;
+                                            linegate user --help)
   linegate --help | --version
 
 Options:
@@ -142,6 +145,10 @@ export async function main(argv: string[]): Promise<number> {
   if (first === 'backup' || first === 'restore') {
     const { runBackupCommand } = await import('./cli/backup.js');
     return runBackupCommand(first, rest, VERSION);
+  }
+  if (first === 'user') {
+    const { runUserCommand } = await import('./cli/user.js');
+    return runUserCommand(rest);
   }
   if (first === 'demo') {
     const { runDemo } = await import('./demo.js');

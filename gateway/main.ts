@@ -3,9 +3,11 @@ import { loadConfig } from '../config/load.js';
 import { packageVersion } from '../config/paths.js';
 import { isMqttMachineConfig, type LinegateConfig } from '../config/types.js';
 import { type RunningAlarms, startAlarms } from './alarms/index.js';
+import { dashboardConfig } from './api/dashboard.js';
 import { PUBLIC, READ } from './api/policy.js';
 import { buildApi } from './api/server.js';
 import type { GatewayView } from './api/view.js';
+import { AuthService } from './auth/auth-service.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -157,6 +159,13 @@ export async function startGateway(
     storage: () => ({ store: persistence.storeStats(), sinks: persistence.sinks() }),
     now: Date.now,
   });
+  const auth = AuthService.open({
+    db: persistence.store.db,
+    audit: persistence.audit,
+    config: dashboardConfig(config),
+    now: Date.now,
+    log: log.child({ part: 'auth' }),
+  });
   const view: GatewayView = {
     get config() {
       return reloader.config;
@@ -183,6 +192,8 @@ export async function startGateway(
             policy: config.metrics?.access === 'read' ? READ : PUBLIC,
           },
         }),
+    auth,
+    audit: persistence.audit,
   };
   metrics.provideActiveAlarms(() => {
     const counts = new Map<string, { severity: number; state: string; count: number }>();
@@ -213,6 +224,7 @@ export async function startGateway(
       },
     );
   }
+  auth.start();
   supervisor.start();
   const startMqttFor = async (c: LinegateConfig): Promise<RunningMqtt | null> =>
     c.mqtt?.broker || c.mqtt?.clients.length || c.machines.some(isMqttMachineConfig)

@@ -17,6 +17,10 @@ APT_PACKAGES=(
   mosquitto-clients
   influxdb
   victoria-metrics
+  # Browser tests (tests/browser): Debian Chromium driven by playwright-core; DejaVu has the
+  # Vietnamese letters.
+  chromium
+  fonts-dejavu-core
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

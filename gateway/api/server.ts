@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
+import { installDashboard, serverOptions } from './dashboard.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { PUBLIC, READ } from './policy.js';
 import { registerProductionRoutes } from './production-routes.js';
@@ -35,7 +36,11 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-  });
+    // Live streams (SSE) stay open: close every connection at stop instead of waiting for them.
+    forceCloseConnections: true,
+    ...serverOptions(view.config),
+  }) as unknown as FastifyInstance;
+  installDashboard(app, view);
 
   app.get('/api/machines', { config: { policy: READ } }, async () =>
     view.config.machines.map((m) => machineView(view, m)),

@@ -1,9 +1,11 @@
 import type { AnyMachineConfig, LinegateConfig } from '../../config/types.js';
+import type { AuthService } from '../auth/auth-service.js';
 import type { CommStats, MessageStats } from '../core/source.js';
 import type { ProductionService } from '../production/service.js';
 import type { MachineState } from '../runtime/live-state.js';
 import type { ReloadResult, ReloadStatus } from '../runtime/reloader.js';
 import type { SinkStatus } from '../runtime/running-sink.js';
+import type { AuditLog } from '../store/audit.js';
 import type { Store, StoreStats } from '../store/index.js';
 import type { AlarmsHandle } from './alarm-routes.js';
 import type { MetricsEndpoint } from './metrics-routes.js';
@@ -34,6 +36,10 @@ export interface GatewayView {
   readonly reload?: { status(): ReloadStatus; run(): Promise<ReloadResult> };
   /** GET /metrics (optional: absent in tests that do not build metrics). */
   readonly metrics?: MetricsEndpoint;
+  /** Users and sessions (absent in tests without a store: then anonymous may read, no one may change). */
+  readonly auth?: AuthService;
+  /** The audit trail, read by GET /api/audit. */
+  readonly audit?: AuditLog;
 }
 
 export type HistoryResult = ReturnType<Store['history']>;

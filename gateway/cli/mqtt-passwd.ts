@@ -20,7 +20,7 @@ scrypt$N$r$p$salt$hash with base64 salt and hash. The password itself is never s
 Use at least 12 random characters: devices keep it in their firmware, people do not type it.`;
 
 /** Reads one line: hidden when stdin is a terminal, else the first line of the pipe. */
-function readPassword(): Promise<string> {
+export function readPassword(): Promise<string> {
   return new Promise((resolve) => {
     const tty = process.stdin.isTTY === true;
     const rl = createInterface({

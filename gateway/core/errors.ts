@@ -42,6 +42,16 @@ export const ERROR_CODES = {
   LG_BACKUP_INVALID:
     'A backup file is not a linegate backup, fails the integrity check, or its config copy was altered',
   LG_BACKUP_TARGET: 'The backup or restore target exists already or cannot be written',
+  LG_AUTH_REQUIRED: 'The API route needs a signed-in user (or kiosk read access) and there was none',
+  LG_AUTH_FAILED: 'Sign-in refused: wrong user name or password (same answer for unknown users)',
+  LG_AUTH_RATE_LIMITED: 'Sign-in refused for a while: too many failed tries for this account or address',
+  LG_FORBIDDEN: 'The signed-in user has no role that this API route allows',
+  LG_NO_POLICY:
+    'The API route declares no access policy (deny by default), or a read-only route got a change',
+  LG_CSRF: 'A state-changing request came from another origin or without the session CSRF token',
+  LG_BODY_TOO_LARGE: 'The request body is larger than dashboard.bodyLimitBytes',
+  LG_CONFLICT: 'The change conflicts with what exists (user name taken, last admin)',
+  LG_INTERNAL: 'An API request failed inside the gateway (logged with its cause; the client sees no detail)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

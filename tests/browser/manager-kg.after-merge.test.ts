@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePeer } from '../peers/require-peer.js';
+import { browserAvailable, type Demo, openBrowser, screenshot, signIn, startDemo } from './demo.js';
+
+/**
+ * Needs the production branch (GET /api/production/daily …): excluded in vitest.config.ts until
+ * the merge. A manager signs in and sees today's kg per machine and line, as the API gives it.
+ */
+const ok = requirePeer('chromium', browserAvailable);
+
+describe.skipIf(!ok)('manager page: kg for today', () => {
+  let demo: Demo;
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  beforeAll(async () => {
+    demo = await startDemo();
+    browser = await openBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it('shows a row with kg for every machine and line of /api/production/daily', async () => {
+    const { page } = browser;
+    await signIn(page, demo.url, 'chi');
+    await page.goto(`${demo.url}/#/manager`);
+    await page.waitForSelector('.manager table.data tr[data-row] td.kg', { timeout: 30_000 });
+    const daily = await page.evaluate<{
+      machines: { machine: string; kg: number }[];
+      lines: { line: string }[];
+    }>(
+      "fetch('/api/production/daily?date=' + new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date())).then((r) => r.json())",
+    );
+    expect(daily.machines.length).toBeGreaterThan(0);
+    const rows = await page.$$eval('.manager table.data:first-of-type tr[data-row]', (els) =>
+      els.map((e) => e.getAttribute('data-row')),
+    );
+    for (const m of daily.machines) expect(rows).toContain(m.machine);
+    for (const l of daily.lines) expect(rows).toContain(l.line);
+    const kg = await page.$$eval('td.kg', (els) => els.map((e) => e.textContent ?? ''));
+    for (const k of kg) expect(k).toMatch(/^[\d.]+(,\d)?$/);
+    await screenshot(page, 'manager-kg');
+  }, 90_000);
+});
