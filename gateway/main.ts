@@ -29,6 +29,8 @@ import { acquireDataDirLock } from './store/data-dir-lock.js';
 export interface RunningGateway {
   readonly supervisor: Supervisor;
   readonly url: string;
+  /** Dashboard users and sessions (the CLI's `user` command works on the store directly). */
+  readonly auth: AuthService;
   /** Hot reload (SIGHUP, file watch, POST /api/reload): see runtime/reloader.ts. */
   readonly reloader: Reloader;
   reload(trigger: ReloadTrigger): Promise<ReloadResult>;
@@ -272,6 +274,7 @@ export async function startGateway(
   return {
     supervisor,
     url,
+    auth,
     reloader,
     reload: (trigger) => reloader.reload(trigger),
     async stop() {

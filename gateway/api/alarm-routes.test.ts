@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
+import { testAuth } from '../../tests/helpers/auth.js';
 import { type TempAlarmDb, tempAlarmDb } from '../alarms/testdata/fixtures.js';
 import { LiveState } from '../runtime/live-state.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
@@ -10,6 +11,7 @@ import type { GatewayView } from './view.js';
 
 const config = loadConfigText(
   `site: { id: s, name: S }
+dashboard: { kiosk: true } # reads anonymous; changes need a signed-in user
 lines: [{ id: l, name: Dây chuyền L }]
 machines:
   - { id: a, name: Máy chiên A, kind: fryer, line: l, connection: { type: tcp, host: h },
@@ -32,8 +34,11 @@ function setup() {
   engine.start();
   engine.status({ machine: 'a', online: true, ts: Date.now() });
   const live = new LiveState();
+  const signIn = testAuth(t.db);
   const view: GatewayView = {
     config,
+    auth: signIn.auth,
+    audit: signIn.audit,
     machineState: (id) => live.get(id),
     commStats: () => undefined,
     links: () => [],
@@ -42,12 +47,13 @@ function setup() {
     alarms: engine,
   };
   const app = buildApi(view, pino({ level: 'silent' }));
-  return { engine, app };
+  return { engine, app, as: signIn.as };
 }
 
 describe('alarm API', () => {
   it('lists, acknowledges with a comment, shelves, unshelves; every action audited', async () => {
-    const { engine, app } = setup();
+    const { engine, app, as } = setup();
+    const h = await as(app, 'technician');
     engine.samples([{ machine: 'a', point: 'oil', value: 195.5, ts: Date.now(), quality: 'good' }]);
     const list = (await app.inject('/api/alarms')).json();
     expect(list.alarms).toHaveLength(1);
@@ -70,6 +76,7 @@ describe('alarm API', () => {
     expect(m.alarms).toEqual({ active: 1, unacked: 1, highestSeverity: 2 });
 
     const ack = await app.inject({
+      headers: h,
       method: 'POST',
       url: '/api/alarms/a.oil_hot/ack',
       payload: { comment: 'đã giảm lửa' },
@@ -77,20 +84,27 @@ describe('alarm API', () => {
     expect(ack.statusCode).toBe(200);
     expect(ack.json().alarm).toMatchObject({
       state: 'active_ack',
-      ackedBy: 'anonymous',
+      ackedBy: 'technician',
       comment: 'đã giảm lửa',
     });
-    const again = await app.inject({ method: 'POST', url: '/api/alarms/a.oil_hot/ack', payload: {} });
+    const again = await app.inject({
+      headers: h,
+      method: 'POST',
+      url: '/api/alarms/a.oil_hot/ack',
+      payload: {},
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('LG_ALARM_STATE');
 
     const noComment = await app.inject({
+      headers: h,
       method: 'POST',
       url: '/api/alarms/a.oil_hot/shelve',
       payload: { minutes: 60 },
     });
     expect(noComment.statusCode).toBe(400);
     const shelve = await app.inject({
+      headers: h,
       method: 'POST',
       url: '/api/alarms/a.oil_hot/shelve',
       payload: { minutes: 60, comment: 'cảm biến đang thay' },
@@ -102,9 +116,11 @@ describe('alarm API', () => {
       unacked: 0,
       highestSeverity: null,
     });
-    const un = await app.inject({ method: 'POST', url: '/api/alarms/a.oil_hot/unshelve' });
+    const un = await app.inject({ headers: h, method: 'POST', url: '/api/alarms/a.oil_hot/unshelve' });
     expect(un.json().alarm.state).toBe('active_unack');
-    expect((await app.inject({ method: 'POST', url: '/api/alarms/nope/ack' })).statusCode).toBe(404);
+    expect((await app.inject({ headers: h, method: 'POST', url: '/api/alarms/nope/ack' })).statusCode).toBe(
+      404,
+    );
 
     const hist = (await app.inject('/api/alarms/history?machine=a')).json();
     expect(hist.events.map((e: { event: string }) => e.event).reverse()).toEqual([

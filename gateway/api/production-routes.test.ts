@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
+import { testAuth } from '../../tests/helpers/auth.js';
 import { ManualClock } from '../../tests/helpers/manual-clock.js';
 import type { Sample } from '../core/sample.js';
 import { ProductionService } from '../production/service.js';
@@ -20,6 +21,7 @@ machines:
   - { id: a, name: Máy A, kind: packer, line: l, connection: { type: tcp, host: h },
       points: [{ name: run, area: coil, address: 0, type: bool, role: run },
                { name: good, area: holding, address: 0, type: uint16, role: good_counter, counterBits: 16 }] }
+dashboard: { kiosk: true } # reads anonymous; changes need a signed-in user
 production:
   shifts: [{ id: ca1, start: '06:00', end: '18:00' }]
   products:
@@ -51,8 +53,10 @@ function setup() {
   });
   production.start();
   const live = new LiveState();
+  const signIn = testAuth(store.db);
   const view: GatewayView = {
     config,
+    auth: signIn.auth,
     machineState: (id) => live.get(id),
     commStats: () => undefined,
     links: () => [],
@@ -71,7 +75,7 @@ function setup() {
     ];
     bus.emit('samples', s);
   };
-  return { app, clock, poll, audit, production };
+  return { app, clock, poll, audit, production, signIn: () => signIn.as(app, 'admin') };
 }
 
 describe('production routes', () => {
@@ -97,7 +101,8 @@ describe('production routes', () => {
   });
 
   it('flags a product without a pack weight instead of showing 0 kg, then weighs after a product change (audited)', async () => {
-    const { app, clock, poll, audit } = setup();
+    const { app, clock, poll, audit, signIn } = setup();
+    const h = await signIn();
     for (let i = 0; i <= 10; i++) {
       clock.advanceTo(VN('07:00') + i * 60_000);
       poll(i === 0 ? 0 : 10);
@@ -108,6 +113,7 @@ describe('production routes', () => {
     expect(daily.machines[0].flags).toContain('no-pack-weight');
 
     const unknown = await app.inject({
+      headers: h,
       method: 'POST',
       url: '/api/machines/a/product',
       payload: { product: 'nope' },
@@ -118,6 +124,7 @@ describe('production routes', () => {
       message: 'unknown product "nope" (known: p1, bare)',
     });
     const ok = await app.inject({
+      headers: h,
       method: 'POST',
       url: '/api/machines/a/product',
       payload: { product: 'p1' },
@@ -157,7 +164,8 @@ describe('production routes', () => {
   });
 
   it('turns the downtime of a stop with a planned reason (changeover) into planned stop, and back', async () => {
-    const { app, clock, poll } = setup();
+    const { app, clock, poll, signIn } = setup();
+    const h = await signIn();
     const at = (min: number, n: number, run = true) => {
       clock.advanceTo(VN('07:00') + min * 60_000);
       poll(n, run);
@@ -169,7 +177,12 @@ describe('production routes', () => {
     expect(stop).toMatchObject({ start: VN('07:11'), end: null, durationS: 18 * 60 });
     expect(await daily()).toMatchObject({ downS: 18 * 60, plannedS: 29 * 60 });
     const post = (reason: string) =>
-      app.inject({ method: 'POST', url: `/api/production/stops/${stop.id}/reason`, payload: { reason } });
+      app.inject({
+        headers: h,
+        method: 'POST',
+        url: `/api/production/stops/${stop.id}/reason`,
+        payload: { reason },
+      });
     expect((await post('changeover')).statusCode).toBe(200);
     expect(await daily()).toMatchObject({ downS: 0, plannedS: 11 * 60, runS: 11 * 60 });
     // The stop goes on for 10 more minutes, still as planned stop; then the machine runs again.
@@ -184,7 +197,8 @@ describe('production routes', () => {
   });
 
   it('answers bad input with 400/404 and { code, message }', async () => {
-    const { app } = setup();
+    const { app, signIn } = setup();
+    const h = await signIn();
     const badDate = await app.inject('/api/production/daily?date=2026-13-40');
     expect(badDate.statusCode).toBe(400);
     expect(badDate.json()).toEqual({
@@ -196,7 +210,12 @@ describe('production routes', () => {
     expect(unknownMachine.statusCode).toBe(404);
     expect(unknownMachine.json().code).toBe('LG_NOT_FOUND');
     expect((await app.inject('/api/production/days?from=2026-03-05&to=2026-03-01')).statusCode).toBe(400);
-    const noBody = await app.inject({ method: 'POST', url: '/api/production/stops/x/reason', payload: {} });
+    const noBody = await app.inject({
+      headers: h,
+      method: 'POST',
+      url: '/api/production/stops/x/reason',
+      payload: {},
+    });
     expect(noBody.statusCode).toBe(400);
     const reasons = (await app.inject('/api/production/reasons')).json();
     expect(reasons.reasons.map((r: { code: string }) => r.code)).toContain('no-material');

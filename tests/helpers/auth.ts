@@ -48,3 +48,23 @@ export function testAuth(
     },
   };
 }
+
+/**
+ * For tests against a running gateway (startGateway or the CLI): adds a user to the gateway's
+ * auth (when given) and signs in over HTTP; returns the headers a signed-in browser sends.
+ */
+export async function signInHttp(
+  baseUrl: string,
+  user: { name: string; role: Role; auth?: AuthService },
+): Promise<Record<string, string>> {
+  if (user.auth && !user.auth.users.get(user.name)) user.auth.users.add(user.name, user.role, TEST_PASSWORD);
+  const r = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: user.name, password: TEST_PASSWORD }),
+  });
+  if (r.status !== 200) throw new Error(`sign-in as ${user.name}: ${r.status} ${await r.text()}`);
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrf } = (await r.json()) as { csrf: string };
+  return { cookie, 'x-csrf-token': csrf };
+}

@@ -84,6 +84,7 @@ machines:
 store: { flushIntervalMs: ${flushIntervalMs} }
 ${sinks}
 http: { host: 127.0.0.1, port: ${port} }
+dashboard: { kiosk: true }   # anonymous reads below
 dataDir: ${join(dataDir, 'data')}
 log: { level: info }
 `,

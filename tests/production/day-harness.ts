@@ -42,7 +42,7 @@ export class DayHarness {
   constructor(
     yaml: string,
     readonly clock: ManualClock,
-    private readonly store: Store,
+    readonly store: Store,
     sims: { id: string; profile: string; seed: number; initial?: Record<string, number> }[],
   ) {
     this.config = loadConfigText(yaml, 'day.yaml', { env: {} });

@@ -5,6 +5,7 @@ import type { GatewayView } from '../../gateway/api/view.js';
 import { LiveState } from '../../gateway/runtime/live-state.js';
 import { tempStores } from '../../gateway/store/testdata/temp-store.js';
 import type { PackerMachine, VacuumSealerMachine } from '../../simulators/machines/index.js';
+import { testAuth } from '../helpers/auth.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { DayHarness } from './day-harness.js';
 
@@ -27,6 +28,7 @@ import { DayHarness } from './day-harness.js';
  */
 const CONFIG = `
 site: { id: htx-test, name: HTX thử }
+dashboard: { kiosk: true } # reads anonymous; changes need a signed-in user
 lines: [{ id: rc, name: Dây chuyền cơm cháy }]
 machines:
   - { id: packer-1, name: Máy đóng gói 1, line: rc, profile: packer-delta-dvp, connection: { type: tcp, host: 127.0.0.1, port: 1502 } }
@@ -201,6 +203,7 @@ describe('a scripted production day', () => {
 
     // The API: stops, reasons (404 for an unknown stop or reason), split.
     const live = new LiveState();
+    const signIn = testAuth(h.store.db);
     const view: GatewayView = {
       config: h.config,
       machineState: (id) => live.get(id),
@@ -209,9 +212,13 @@ describe('a scripted production day', () => {
       startedAt: 0,
       version: 'test',
       production: svc,
+      auth: signIn.auth,
+      audit: signIn.audit,
     };
     const app = buildApi(view, pino({ level: 'silent' }));
+    const headers = await signIn.as(app, 'operator');
     const missing = await app.inject({
+      headers,
       method: 'POST',
       url: '/api/production/stops/nope/reason',
       payload: { reason: 'jam' },
@@ -223,6 +230,7 @@ describe('a scripted production day', () => {
     });
     const fault = stops[0];
     const unknownReason = await app.inject({
+      headers,
       method: 'POST',
       url: `/api/production/stops/${fault?.id}/reason`,
       payload: { reason: 'aliens' },
@@ -230,6 +238,7 @@ describe('a scripted production day', () => {
     expect(unknownReason.statusCode).toBe(404);
     expect(unknownReason.json().message).toBe('unknown reason "aliens" (known: jam, no-material)');
     const split = await app.inject({
+      headers,
       method: 'POST',
       url: `/api/production/stops/${fault?.id}/reason`,
       payload: { reason: 'jam', comment: 'túi kẹt ở hàm hàn', splitAt: VN('09:15') },

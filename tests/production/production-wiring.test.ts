@@ -70,6 +70,7 @@ production:
   machines: { packer-1: { product: cc-250 } }
   flushIntervalS: 1
 http: { host: 127.0.0.1, port: ${await freePort()} }
+dashboard: { kiosk: true }   # anonymous reads below
 dataDir: ${dataDir}
 `,
       'wiring.yaml',

@@ -42,6 +42,7 @@ mqtt:
       - { username: packer, passwordHash: '${hashPassword(PW)}', publish: ['htx/pack/#'] }
 machines:${machines.join('')}
 http: { host: 127.0.0.1, port: ${httpPort} }
+dashboard: { kiosk: true }   # anonymous reads below
 dataDir: ${join(dir, 'data')}
 `,
       );

@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Sample } from '../../gateway/core/sample.js';
 import { type RunningGateway, startGateway } from '../../gateway/main.js';
 import { SITE, sleep } from '../helpers/acquisition.js';
+import { signInHttp } from '../helpers/auth.js';
 import { freePort } from '../peers/free-port.js';
 import { type InfluxdbServer, influxdbAvailable, startInfluxdb } from '../peers/influxdb.js';
 import { type PymodbusServer, pymodbusAvailable, startPymodbus } from '../peers/pymodbus.js';
@@ -53,6 +54,7 @@ machines:${machines.join('')}
 store: { flushIntervalMs: 200 }
 sinks:${sinks.join('')}
 http: { host: 127.0.0.1, port: ${httpPort} }
+dashboard: { kiosk: true }   # anonymous reads below
 dataDir: ${join(dir, 'data')}
 `,
     );
@@ -115,7 +117,8 @@ dataDir: ${join(dir, 'data')}
     const h = await health();
     expect(h.machines.total).toBe(2);
     expect(h.reload).toMatchObject({ count: 1, refused: 1, last: { result: 'refused' } });
-    const api = await fetch(`${gw.url}/api/reload`, { method: 'POST' });
+    const headers = await signInHttp(gw.url, { name: 'tech', role: 'technician', auth: gw.auth });
+    const api = await fetch(`${gw.url}/api/reload`, { method: 'POST', headers });
     expect(api.status).toBe(422);
     expect(((await api.json()) as { code: string; message: string }).message).toMatch(/plant\.yaml:\d+/);
 
