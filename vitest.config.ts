@@ -9,9 +9,7 @@ export default defineConfig({
       'tests/**/*.test.ts',
       'devices/**/*.test.ts',
     ],
-    // *.after-merge.test.ts: browser tests of the manager kg page and the alarm-ack flow, which
-    // need the production and alarms branches; the lead enables them at merge (drop the pattern).
-    exclude: ['**/dist/**', '**/node_modules/**', '**/*.after-merge.test.ts'],
+    exclude: ['**/dist/**', '**/node_modules/**'],
     // Integration suites start real peers (pymodbus, socat, …) in their hooks.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -174,7 +174,7 @@ describe('alarm API', () => {
     }
   });
 
-  it('answers 503 with a code when alarms are not running', async () => {
+  it('answers 404 with a code when alarms are not running', async () => {
     const app = buildApi(
       {
         config,
@@ -187,7 +187,7 @@ describe('alarm API', () => {
       pino({ level: 'silent' }),
     );
     const r = await app.inject('/api/alarms');
-    expect(r.statusCode).toBe(503);
+    expect(r.statusCode).toBe(404);
     expect(r.json().code).toBe('LG_NOT_FOUND');
   });
 });

@@ -55,7 +55,7 @@ const bad = (reply: FastifyReply, message: string) =>
  */
 export function registerAlarmRoutes(app: FastifyInstance, view: { readonly alarms?: AlarmsHandle }): void {
   const none = (reply: FastifyReply) =>
-    reply.code(503).send({ code: 'LG_NOT_FOUND', message: 'alarms are not running' });
+    reply.code(404).send({ code: 'LG_NOT_FOUND', message: 'alarms are not running' });
 
   app.get<{ Querystring: { state?: string; machine?: string } }>(
     '/api/alarms',

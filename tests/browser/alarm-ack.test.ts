@@ -3,8 +3,7 @@ import { requirePeer } from '../peers/require-peer.js';
 import { browserAvailable, type Demo, openBrowser, screenshot, signIn, startDemo } from './demo.js';
 
 /**
- * Needs the alarms branch (GET /api/alarms, POST /api/alarms/:id/ack, `alarms` on machines):
- * excluded in vitest.config.ts until the merge. The simulated plant faults often here so that an
+ * The simulated plant faults often here so that an
  * alarm is active soon. A technician acknowledges it with a comment; the alarm list and the
  * board reflect it, and the audit trail names the technician.
  */
