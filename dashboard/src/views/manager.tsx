@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getOptional, NOT_AVAILABLE } from '../api.js';
 import { Chart } from '../chart.js';
-import { fmtNum, fmtPct, fmtTime, siteDate, useT } from '../i18n.js';
+import { fmtNum, fmtPct, fmtTime, type LocalText, siteDate, useT } from '../i18n.js';
 
 /** The production part's row (contract in the brief). */
 export interface Row {
@@ -29,7 +29,7 @@ interface Daily {
 interface Shifts {
   shifts: {
     id: string;
-    name: string;
+    name: string | LocalText;
     start: string | number;
     end: string | number;
     machines: Row[];
@@ -98,7 +98,7 @@ function RowsTable({ rows, first }: { rows: Row[]; first: string }) {
 }
 
 export function Manager() {
-  const { t } = useT();
+  const { t, loc } = useT();
   const [date, setDate] = useState(siteDate());
   const [span, setSpan] = useState(7);
   const [daily, setDaily] = useState<Maybe<Daily>>(null);
@@ -158,7 +158,7 @@ export function Manager() {
         : shifts?.shifts.map((s) => (
             <div key={s.id}>
               <h3>
-                {s.name} ({fmtTime(s.start)}–{fmtTime(s.end)})
+                {typeof s.name === 'string' ? s.name : loc(s.name)} ({fmtTime(s.start)}–{fmtTime(s.end)})
               </h3>
               <RowsTable rows={[...s.lines, ...s.machines]} first={t('machine')} />
             </div>
