@@ -69,6 +69,7 @@ export function startAlarms(config: AlarmsConfig, deps: AlarmsDeps): RunningAlar
     ack: (id, actor, comment) => engine.ack(id, actor, comment),
     shelve: (id, minutes, actor, comment) => engine.shelve(id, minutes, actor, comment),
     unshelve: (id, actor) => engine.unshelve(id, actor),
+    setOutOfService: (id, on, actor, comment) => engine.setOutOfService(id, on, actor, comment),
     summary: (m) => engine.summary(m),
     channels: () => notifications.status(),
     subscribe: (fn) => engine.onEvent(fn),

@@ -148,7 +148,7 @@ describe('alarm API', () => {
     engine.stop();
   });
 
-  it('declares a policy on every alarm route: reads READ, commands technician/manager/admin', async () => {
+  it('declares a policy on every alarm route: reads READ, commands technician/manager/admin, service technician/admin', async () => {
     const app = Fastify();
     const routes: { url: string; method: string; policy: unknown }[] = [];
     app.addHook('onRoute', (r) => {
@@ -167,11 +167,38 @@ describe('alarm API', () => {
       'POST /api/alarms/:id/ack',
       'POST /api/alarms/:id/shelve',
       'POST /api/alarms/:id/unshelve',
+      'POST /api/alarms/:id/out-of-service',
+      'POST /api/alarms/:id/in-service',
     ]);
     for (const r of routes) {
       if (r.method !== 'POST') expect(r.policy, r.url).toEqual({ read: true });
+      else if (r.url.endsWith('service')) expect(r.policy, r.url).toEqual({ roles: ['technician', 'admin'] });
       else expect(r.policy, r.url).toEqual({ roles: ['technician', 'manager', 'admin'] });
     }
+  });
+
+  it('takes an alarm out of service and back (technician, with a reason); operators may not', async () => {
+    const { engine, app, as } = setup();
+    const tech = await as(app, 'technician');
+    const op = await as(app, 'operator');
+    engine.samples([{ machine: 'a', point: 'oil', value: 195.5, ts: Date.now(), quality: 'good' }]);
+    const post = (path: string, headers: Record<string, string>, payload: object = {}) =>
+      app.inject({ method: 'POST', url: `/api/alarms/a.oil_hot/${path}`, headers, payload });
+    expect((await post('out-of-service', op, { comment: 'cảm biến hỏng' })).statusCode).toBe(403);
+    const noReason = await post('out-of-service', tech);
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json().message).toMatch(/needs a comment/);
+    const oos = await post('out-of-service', tech, { comment: 'cảm biến hỏng, chờ thay' });
+    expect(oos.statusCode).toBe(200);
+    expect(oos.json().alarm.state).toBe('out_of_service');
+    expect((await app.inject('/api/machines/a')).json().alarms.active).toBe(0);
+    const back = await post('in-service', tech);
+    expect(back.statusCode).toBe(200);
+    expect(back.json().alarm.state).not.toBe('out_of_service');
+    expect(t.audit.list({ action: 'alarm.' }).map((r) => [r.action, r.actor, r.result])).toEqual([
+      ['alarm.in-service', 'technician', 'ok'],
+      ['alarm.out-of-service', 'technician', 'ok'],
+    ]);
   });
 
   it('answers 404 with a code when alarms are not running', async () => {

@@ -11,6 +11,8 @@ export interface AlarmsHandle {
   ack(id: string, actor: string, comment: string | null): CommandResult;
   shelve(id: string, minutes: number, actor: string, comment: string | null): CommandResult;
   unshelve(id: string, actor: string): CommandResult;
+  /** Out of service (maintenance, a broken sensor): the alarm neither raises nor notifies. */
+  setOutOfService?(id: string, on: boolean, actor: string, comment: string | null): CommandResult;
   summary(machine: string): { active: number; unacked: number; highestSeverity: number | null };
   /** Every committed alarm event, as it happens (for a live stream); returns the unsubscribe. */
   subscribe?(fn: (e: AlarmEventRecord) => void): () => void;
@@ -25,6 +27,8 @@ export interface AlarmsHandle {
 }
 
 const ACT: RoutePolicy = { roles: ['technician', 'manager', 'admin'] };
+/** Taking an alarm out of service silences it until put back: technicians and admins only. */
+const SERVICE: RoutePolicy = { roles: ['technician', 'admin'] };
 const MAX_SHELVE_MINUTES = 7 * 24 * 60;
 
 function time(v: string | undefined, dflt: number): number {
@@ -130,4 +134,22 @@ export function registerAlarmRoutes(app: FastifyInstance, view: { readonly alarm
       return answer(reply, alarms.unshelve(req.params.id, actorOf(req)));
     },
   );
+
+  for (const [path, on] of [
+    ['out-of-service', true],
+    ['in-service', false],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(
+      `/api/alarms/:id/${path}`,
+      { config: { policy: SERVICE } },
+      async (req, reply) => {
+        const alarms = view.alarms;
+        if (!alarms?.setOutOfService) return none(reply);
+        const c = comment(req.body);
+        if (c === undefined) return bad(reply, 'comment must be text of at most 1000 characters');
+        if (on && !c) return bad(reply, 'taking an alarm out of service needs a comment (why)');
+        return answer(reply, alarms.setOutOfService(req.params.id, on, actorOf(req), c));
+      },
+    );
+  }
 }
