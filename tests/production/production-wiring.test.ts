@@ -100,7 +100,7 @@ dataDir: ${dataDir}
       machines: { machine: string; good: number; reject: number; kg: number; product: string }[];
     };
     const row = daily.machines.find((r) => r.machine === 'packer-1');
-    expect(made).toBeGreaterThan(20);
+    expect(made).toBeGreaterThan(5); // packed across the wrap (how far depends on where the poll caught the baseline)
     expect(row).toMatchObject({ good: made, reject: rejects, product: 'cc-250' });
     expect(row?.kg).toBe((made * 250) / 1000);
     const m = (await (await fetch(`${url}/api/machines/packer-1`)).json()) as Record<string, unknown>;
