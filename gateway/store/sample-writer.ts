@@ -1,6 +1,7 @@
 /**
  * Buffers samples (and events) in memory and writes them in one transaction per `flush()`:
- * raw rows, the rollup upserts for the buckets they touch, and the seq-time entry, together.
+ * raw rows, the rollup rows of the buckets that closed (open buckets stay in memory until they
+ * close: open-rollups.ts) and the seq-time entry, together.
  * Every sample is stored (change-only storage is not done here).
  *
  * Calling rules: one writer per database (it hands out the seqs). `append`/`appendEvents` any
@@ -18,6 +19,7 @@ import type { Logger } from 'pino';
 import { LinegateError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import { ALL_SINKS, Counters } from './counters.js';
+import { OpenRollups, type RollupPlan } from './open-rollups.js';
 import { RollupAccumulator, RollupWriter } from './rollup.js';
 import { SeqTimeline } from './seq-time.js';
 import { SeriesDictionary } from './series.js';
@@ -103,6 +105,8 @@ export class SampleWriter {
   private readonly counters: Counters;
   private readonly timeline: SeqTimeline;
   private readonly rollups: RollupWriter;
+  /** The open rollup buckets (memory), shared with history reads. */
+  readonly openRollups: OpenRollups;
   private readonly insertSample: Statement<[number, number, number, number | Buffer | null, number]>;
   private readonly insertEvent: Statement<[number, number, string, string, string]>;
   private readonly selectNextSeq: Statement<[], { s: number }>;
@@ -131,6 +135,8 @@ export class SampleWriter {
       coalesce((SELECT max(cursor) FROM sink), 0), coalesce((SELECT max(seq) FROM quarantine), 0),
       coalesce((SELECT max(first_seq) FROM seq_time), 0)) AS s`);
     this.nextSeq = this.readNextSeq();
+    this.openRollups = new OpenRollups(db, this.tzOffsetMs);
+    this.openRollups.load(this.nextSeq);
   }
 
   append(samples: readonly StoreSample[]): void {
@@ -159,7 +165,7 @@ export class SampleWriter {
     const t0 = performance.now();
     const events = this.events.slice(0, this.maxBatch);
     const samples = this.samples.slice(0, this.maxBatch - events.length);
-    if (events.length === 0 && samples.length === 0) {
+    if (events.length === 0 && samples.length === 0 && !this.openRollups.due(this.now())) {
       return this.result(0, 0, 0, false, 0, t0);
     }
     let shed = 0;
@@ -209,9 +215,23 @@ export class SampleWriter {
     };
   }
 
-  private write(events: readonly StoreEvent[], samples: readonly StoreSample[]): void {
+  /**
+   * Writes the open 1-minute buckets (clean stop, after the last flush), so that a restart
+   * rebuilds every rollup exactly (open-rollups.ts). Failures are logged, not thrown.
+   */
+  closeMinutes(): void {
+    try {
+      this.write([], [], true);
+    } catch (err) {
+      this.afterRollback();
+      this.opts.log?.warn({ err }, 'writing the open 1-minute rollups at stop failed');
+    }
+  }
+
+  private write(events: readonly StoreEvent[], samples: readonly StoreSample[], closeAll1m = false): void {
     let timelineToken: number | null = null;
     let seq = this.nextSeq;
+    let plan: RollupPlan | null = null;
     try {
       this.db.transaction(() => {
         timelineToken = this.timeline.beforeWrite(seq, this.now());
@@ -233,7 +253,8 @@ export class SampleWriter {
           acc.add(id, ts, seq, s.quality === 'bad' ? null : numericValue(s.value), s.delta);
           seq++;
         }
-        this.rollups.write(acc);
+        plan = this.openRollups.plan(acc, this.now(), seq, closeAll1m);
+        this.openRollups.write(plan, this.rollups);
         this.counters.add('memory', ALL_SINKS, this.droppedUnsaved);
       })();
     } catch (err) {
@@ -242,6 +263,7 @@ export class SampleWriter {
     }
     this.series.commit();
     this.nextSeq = seq;
+    if (plan) this.openRollups.apply(plan);
   }
 
   private afterRollback(): void {

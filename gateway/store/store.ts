@@ -104,6 +104,7 @@ export class Store {
       rollupRetentionMs: this.retention.policy.rollupRetentionMs,
       tzOffsetMinutes: opts.tzOffsetMinutes,
       now,
+      open: this.writer.openRollups,
     });
     this.statsReader = new StatsReader({
       db,
@@ -216,6 +217,7 @@ export class Store {
           break;
         }
       }
+      if (unwritten === 0) this.writer.closeMinutes();
     } finally {
       this.closed = true;
       this.outboxes.clear();
