@@ -2,7 +2,8 @@
  * Buffers samples (and events) in memory and writes them in one transaction per `flush()`:
  * raw rows, the rollup rows of the buckets that closed (open buckets stay in memory until they
  * close: open-rollups.ts) and the seq-time entry, together.
- * Every sample is stored (change-only storage is not done here).
+ * Every sample is stored raw unless `raw.onChange` is set: then change-filter.ts decides (a
+ * suppressed sample still counts in the rollups).
  *
  * Calling rules: one writer per database (it hands out the seqs). `append`/`appendEvents` any
  * time; they validate and throw LG_STORE_INVALID for the whole call before buffering anything.
@@ -18,6 +19,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { LinegateError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
+import { ChangeFilter } from './change-filter.js';
 import { ALL_SINKS, Counters } from './counters.js';
 import { OpenRollups, type RollupPlan } from './open-rollups.js';
 import { RollupAccumulator, RollupWriter } from './rollup.js';
@@ -59,6 +61,15 @@ export interface SampleWriterOptions {
   readonly timeline?: SeqTimeline;
   /** Without one, a full disk is reported but nothing is shed. */
   readonly space?: SpaceKeeper;
+  /** Change-only raw storage (change-filter.ts); absent or onChange false = every sample. */
+  readonly raw?: RawStorage;
+}
+
+export interface RawStorage {
+  readonly onChange: boolean;
+  /** Absolute, numbers only; 0 = exact. */
+  readonly deadband: number;
+  readonly heartbeatMs: number;
 }
 
 export interface FlushResult {
@@ -86,6 +97,8 @@ export interface WriterStats {
   /** Samples dropped from memory by this process (also persisted as counter `memory`). */
   readonly droppedFromMemory: number;
   readonly lastError: { readonly code: string; readonly message: string; readonly ts: number } | null;
+  /** Samples not written raw because they had not changed (raw.onChange), by this process. */
+  readonly unchangedNotStored?: number;
 }
 
 export class SampleWriter {
@@ -105,6 +118,7 @@ export class SampleWriter {
   private readonly counters: Counters;
   private readonly timeline: SeqTimeline;
   private readonly rollups: RollupWriter;
+  private readonly filter: ChangeFilter | null;
   /** The open rollup buckets (memory), shared with history reads. */
   readonly openRollups: OpenRollups;
   private readonly insertSample: Statement<[number, number, number, number | Buffer | null, number]>;
@@ -123,6 +137,9 @@ export class SampleWriter {
     this.counters = opts.counters ?? new Counters(db);
     this.timeline = opts.timeline ?? new SeqTimeline(db);
     this.rollups = new RollupWriter(db);
+    this.filter = opts.raw?.onChange
+      ? new ChangeFilter({ deadband: Math.max(0, opts.raw.deadband), heartbeatMs: opts.raw.heartbeatMs })
+      : null;
     this.insertSample = db.prepare(
       'INSERT INTO sample (seq, ts, series, value, flags) VALUES (?, ?, ?, ?, ?)',
     );
@@ -212,6 +229,7 @@ export class SampleWriter {
       lastFlushRows: this.last.rows,
       droppedFromMemory: this.droppedTotal,
       lastError: this.lastError,
+      unchangedNotStored: this.filter?.suppressed() ?? 0,
     };
   }
 
@@ -232,6 +250,7 @@ export class SampleWriter {
     let timelineToken: number | null = null;
     let seq = this.nextSeq;
     let plan: RollupPlan | null = null;
+    this.filter?.begin();
     try {
       this.db.transaction(() => {
         timelineToken = this.timeline.beforeWrite(seq, this.now());
@@ -248,9 +267,14 @@ export class SampleWriter {
         for (const s of samples) {
           const id = this.series.idFor(s.machine, s.point);
           const ts = Math.round(s.ts);
+          const numeric = s.quality === 'bad' ? null : numericValue(s.value);
+          if (this.filter && !this.filter.keep(id, ts, s.value, s.quality)) {
+            acc.add(id, ts, seq, numeric, s.delta); // held value: counted, no raw row, no seq
+            continue;
+          }
           const enc = encodeValue(s.value, s.quality);
           this.insertSample.run(seq, ts, id, enc.value, enc.flags);
-          acc.add(id, ts, seq, s.quality === 'bad' ? null : numericValue(s.value), s.delta);
+          acc.add(id, ts, seq, numeric, s.delta);
           seq++;
         }
         plan = this.openRollups.plan(acc, this.now(), seq, closeAll1m);
@@ -259,8 +283,10 @@ export class SampleWriter {
       })();
     } catch (err) {
       this.timeline.rolledBack(timelineToken);
+      this.filter?.rollback();
       throw err;
     }
+    this.filter?.commit();
     this.series.commit();
     this.nextSeq = seq;
     if (plan) this.openRollups.apply(plan);
