@@ -32,7 +32,10 @@ RUN npm rebuild && npm run build && npm prune --omit=dev
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     LINEGATE_DATA_DIR=/var/lib/linegate \
-    LINEGATE_STOP_TIMEOUT_MS=8000
+    LINEGATE_STOP_TIMEOUT_MS=8000 \
+    MALLOC_ARENA_MAX=2 \
+    NODE_OPTIONS=--max-semi-space-size=1
+# (MALLOC_ARENA_MAX, NODE_OPTIONS: resident memory, measured in docs/footprint.md)
 # dialout: access to serial adapters passed in with --device.
 RUN groupadd --system linegate \
  && useradd --system --gid linegate --groups dialout --home-dir /var/lib/linegate --shell /usr/sbin/nologin linegate \

@@ -1,6 +1,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { MqttUplinkSink } from './mqtt-uplink-schema.js';
 import { SinkCommon } from './sink-common-schema.js';
+import { StoreRawSection } from './store-raw-schema.js';
 
 /** `store:` and `sinks:` of the site config: the local SQLite store and where it forwards to. */
 
@@ -15,6 +16,7 @@ export const StoreSection = T.Object(
     flushIntervalMs: T.Optional(
       T.Integer({ minimum: 100, maximum: 60_000, description: 'how often buffered samples are committed' }),
     ),
+    raw: T.Optional(StoreRawSection),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { normaliseUplink } from './mqtt-uplink.js';
 import type { SinkInput, StoreInput } from './sinks-schema.js';
+import { normaliseStoreRaw } from './store-raw.js';
 import type { SinkConfig, StoreConfig } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -12,6 +13,7 @@ export function normaliseStore(s: StoreInput | undefined): StoreConfig {
     rawRetentionMs: (s?.rawRetentionDays ?? STORE_DEFAULTS.rawRetentionDays) * DAY_MS,
     maxBytes: (s?.maxSizeMb ?? STORE_DEFAULTS.maxSizeMb) * 1024 * 1024,
     flushIntervalMs: s?.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs,
+    raw: normaliseStoreRaw(s?.raw),
   };
 }
 

@@ -6,6 +6,7 @@ import type { MetricsConfig } from './metrics.js';
 import type { ProductionConfig } from './production.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 import type { ReloadConfig } from './reload-schema.js';
+import type { StoreRawConfig } from './store-raw.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
 
@@ -90,6 +91,8 @@ export interface StoreConfig {
   readonly rawRetentionMs: number;
   readonly maxBytes: number;
   readonly flushIntervalMs: number;
+  /** Change-only raw storage (config/store-raw.ts). */
+  readonly raw: StoreRawConfig;
 }
 
 interface SinkCommonConfig {

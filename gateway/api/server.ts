@@ -24,6 +24,7 @@ function storeHealth(s: StoreStats) {
       pendingSamples: s.writer.pendingSamples,
       pendingEvents: s.writer.pendingEvents,
       lastError: s.writer.lastError,
+      unchangedNotStored: s.writer.unchangedNotStored ?? 0,
     },
     sinks: s.sinks,
   };

@@ -71,6 +71,7 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
     dataDir: config.dataDir,
     log,
     retention: { rawRetentionMs: config.store.rawRetentionMs, maxBytes: config.store.maxBytes },
+    raw: config.store.raw,
   });
   const event = (kind: string, message: string, extra: Record<string, string | number> = {}) =>
     store.appendEvents([

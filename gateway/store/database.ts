@@ -30,7 +30,8 @@ export interface OpenDatabaseOptions {
   readonly walAutocheckpointPages?: number;
   /** Truncate the WAL back to this size after a checkpoint; default 8 MiB. */
   readonly journalSizeLimitBytes?: number;
-  /** Page cache, KiB; default 8192. */
+  /** Page cache, KiB; default 2048 (the hot pages are the tail of `sample` and what the sinks
+   * read back; open rollups are in memory, open-rollups.ts). Each connection has its own. */
   readonly cacheKiB?: number;
 }
 
@@ -78,7 +79,7 @@ function applyPragmas(db: Database, opts: OpenDatabaseOptions): void {
   db.pragma('foreign_keys = ON');
   // Sorts and temporary b-trees in RAM, never in temp files on the SD card.
   db.pragma('temp_store = MEMORY');
-  db.pragma(`cache_size = -${Math.trunc(opts.cacheKiB ?? 8192)}`);
+  db.pragma(`cache_size = -${Math.trunc(opts.cacheKiB ?? 2048)}`);
 }
 
 function check(db: Database): void {

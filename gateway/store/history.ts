@@ -16,11 +16,14 @@
  * Points: raw → ts, value (numbers; booleans as 0/1; strings, null and NaN as null) in ts order;
  * rollups → bucket start as ts, value = average, min, max, last, count (numeric samples) and
  * delta (the sum of the deltas the caller stored, counters) when there are any.
+ * The open buckets (in memory until they close, open-rollups.ts) are merged into both: into
+ * the raw span (count and seq range) and into the rollup points.
  * A series never stored gives no points (not an error: a configured point may have no data yet).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
-import { bucketStart, RESOLUTION_MS, type Resolution } from './rollup.js';
+import type { OpenRollups } from './open-rollups.js';
+import { bucketStart, RESOLUTION_MS, type Resolution, type RollupAgg } from './rollup.js';
 import type { SeriesDictionary } from './series.js';
 import { decodeValue } from './value-codec.js';
 
@@ -56,6 +59,8 @@ export interface HistoryDeps {
   readonly rollupRetentionMs: Readonly<Record<Resolution, number | null>>;
   readonly tzOffsetMinutes?: number;
   readonly now?: () => number;
+  /** The writer's open buckets; without it only the tables are read. */
+  readonly open?: Pick<OpenRollups, 'openAggs'>;
 }
 
 interface RollupRow {
@@ -114,7 +119,7 @@ export class History {
     if (this.covers('1m', q.from)) {
       // Raw is complete for the range when the lowest seq of its 1-minute buckets still exists
       // (deletions only ever remove a seq prefix).
-      const span = id === undefined ? null : this.rawSpan.get(bucketStart(q.from, '1m'), q.to, id);
+      const span = id === undefined ? null : this.span(id, bucketStart(q.from, '1m'), q.to);
       const count = span?.cnt ?? 0;
       const minSeq = this.minRawSeq.get()?.m ?? null;
       const complete = count === 0 || (span?.lo != null && minSeq !== null && span.lo >= minSeq);
@@ -128,8 +133,32 @@ export class History {
     const res = this.pickRollup(q, maxPoints);
     if (id === undefined) return { resolution: res, points: [] };
     const from = bucketStart(q.from, res, this.tzOffsetMs);
-    const points = this.rollupRows[res].all(from, q.to, id).map(rollupPoint);
-    return { resolution: res, points };
+    const rows = this.rollupRows[res].all(from, q.to, id);
+    const open = this.deps.open?.openAggs(res, id, from, q.to) ?? [];
+    if (open.length > 0) {
+      // Open buckets are never in the table (open-rollups.ts), so this is a merge by bucket.
+      for (const [bucket, a] of open) rows.push(aggRow(bucket, a));
+      rows.sort((x, y) => x.bucket - y.bucket);
+    }
+    return { resolution: res, points: rows.map(rollupPoint) };
+  }
+
+  /** The 1m-rollup count and seq range of a series, open minutes included. */
+  private span(
+    id: number,
+    from: number,
+    to: number,
+  ): { cnt: number | null; lo: number | null; hi: number | null } {
+    const row = this.rawSpan.get(from, to, id);
+    let cnt = row?.cnt ?? null;
+    let lo = row?.lo ?? null;
+    let hi = row?.hi ?? null;
+    for (const [, a] of this.deps.open?.openAggs('1m', id, from, to) ?? []) {
+      cnt = (cnt ?? 0) + a.cnt;
+      lo = lo === null ? a.firstSeq : Math.min(lo, a.firstSeq);
+      hi = hi === null ? a.lastSeq : Math.max(hi, a.lastSeq);
+    }
+    return { cnt, lo, hi };
   }
 
   private pickRollup(q: HistoryQuery, maxPoints: number): Resolution {
@@ -156,6 +185,10 @@ export class History {
       return { ts: r.ts, value };
     });
   }
+}
+
+function aggRow(bucket: number, a: RollupAgg): RollupRow {
+  return { bucket, n: a.n, vsum: a.sum, vmin: a.min, vmax: a.max, vlast: a.last, dsum: a.dsum };
 }
 
 function rollupPoint(r: RollupRow): HistoryPoint {

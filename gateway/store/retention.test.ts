@@ -148,6 +148,8 @@ describe('age retention of events, rollups and quarantine', () => {
     const batch = a.next(10);
     a.quarantine(batch, [batch.rows[0]?.key ?? ''], 'bad');
     a.ack(batch);
+    clock.advance(DAY); // the buckets close: their rows are written (open-rollups.ts)
+    s.flush();
     const count = (table: string) => s.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
     expect([count('rollup_1m'), count('rollup_1h'), count('rollup_1d'), count('quarantine')]).toEqual([
       1, 1, 1, 1,

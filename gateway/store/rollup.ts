@@ -1,7 +1,7 @@
 /**
- * 1-minute, 1-hour and 1-day rollups, kept up to date at each flush: the flush aggregates its
- * batch in memory per (bucket, series) and upserts one row per aggregate into each table, so
- * nothing is ever rescanned.
+ * 1-minute, 1-hour and 1-day rollups: a flush aggregates its batch in memory per (bucket,
+ * series); open-rollups.ts keeps the open buckets in memory and writes each row once, when its
+ * bucket closes (a late sample for a closed bucket is upserted into its row).
  *
  * What a rollup row holds (see migrations.ts for the columns):
  * - cnt: every sample of the series in the bucket, whatever its value or quality;
@@ -45,7 +45,43 @@ export interface RollupAgg {
   lastSeq: number;
 }
 
-/** Aggregates one flush's samples per resolution, bucket and series (pure, in memory). */
+export function emptyAgg(seq: number): RollupAgg {
+  return {
+    cnt: 0,
+    n: 0,
+    sum: null,
+    min: null,
+    max: null,
+    last: null,
+    lastTs: null,
+    dsum: null,
+    firstSeq: seq,
+    lastSeq: seq,
+  };
+}
+
+const addOpt = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
+const minOpt = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxOpt = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/** Folds `b` into `a` (the same rules as the upsert below: a later or equal last_ts wins). */
+export function mergeAgg(a: RollupAgg, b: Readonly<RollupAgg>): void {
+  a.cnt += b.cnt;
+  a.n += b.n;
+  a.sum = addOpt(a.sum, b.sum);
+  a.min = minOpt(a.min, b.min);
+  a.max = maxOpt(a.max, b.max);
+  if (b.lastTs !== null && (a.lastTs === null || b.lastTs >= a.lastTs)) {
+    a.last = b.last;
+    a.lastTs = b.lastTs;
+  }
+  a.dsum = addOpt(a.dsum, b.dsum);
+  a.firstSeq = Math.min(a.firstSeq, b.firstSeq);
+  a.lastSeq = Math.max(a.lastSeq, b.lastSeq);
+}
+
+/** Aggregates samples per resolution, bucket and series (pure, in memory): one flush's batch,
+ * or the open buckets (open-rollups.ts). */
 export class RollupAccumulator {
   private readonly maps: Record<Resolution, Map<number, Map<number, RollupAgg>>> = {
     '1m': new Map(),
@@ -58,28 +94,7 @@ export class RollupAccumulator {
   /** `numeric`: the value's number if it counts for stats (see the header), else null. */
   add(series: number, ts: number, seq: number, numeric: number | null, delta: number | undefined): void {
     for (const res of RESOLUTIONS) {
-      const bucket = bucketStart(ts, res, this.tzOffsetMs);
-      let bySeries = this.maps[res].get(bucket);
-      if (!bySeries) {
-        bySeries = new Map();
-        this.maps[res].set(bucket, bySeries);
-      }
-      let a = bySeries.get(series);
-      if (!a) {
-        a = {
-          cnt: 0,
-          n: 0,
-          sum: null,
-          min: null,
-          max: null,
-          last: null,
-          lastTs: null,
-          dsum: null,
-          firstSeq: seq,
-          lastSeq: seq,
-        };
-        bySeries.set(series, a);
-      }
+      const a = this.agg(res, bucketStart(ts, res, this.tzOffsetMs), series, seq);
       a.cnt++;
       a.firstSeq = Math.min(a.firstSeq, seq);
       a.lastSeq = Math.max(a.lastSeq, seq);
@@ -95,6 +110,48 @@ export class RollupAccumulator {
       }
       if (delta !== undefined && Number.isFinite(delta)) a.dsum = (a.dsum ?? 0) + delta;
     }
+  }
+
+  /** Folds a whole aggregate into (res, bucket, series). */
+  merge(res: Resolution, bucket: number, series: number, from: Readonly<RollupAgg>): void {
+    mergeAgg(this.agg(res, bucket, series, from.firstSeq), from);
+  }
+
+  get(res: Resolution, bucket: number, series: number): RollupAgg | undefined {
+    return this.maps[res].get(bucket)?.get(series);
+  }
+
+  /** Bucket starts held for `res`, in insertion order. */
+  buckets(res: Resolution): number[] {
+    return [...this.maps[res].keys()];
+  }
+
+  seriesIn(res: Resolution, bucket: number): ReadonlyMap<number, RollupAgg> {
+    return this.maps[res].get(bucket) ?? new Map();
+  }
+
+  deleteBucket(res: Resolution, bucket: number): void {
+    this.maps[res].delete(bucket);
+  }
+
+  size(res: Resolution): number {
+    let n = 0;
+    for (const m of this.maps[res].values()) n += m.size;
+    return n;
+  }
+
+  private agg(res: Resolution, bucket: number, series: number, seq: number): RollupAgg {
+    let bySeries = this.maps[res].get(bucket);
+    if (!bySeries) {
+      bySeries = new Map();
+      this.maps[res].set(bucket, bySeries);
+    }
+    let a = bySeries.get(series);
+    if (!a) {
+      a = emptyAgg(seq);
+      bySeries.set(series, a);
+    }
+    return a;
   }
 
   *entries(res: Resolution): Generator<[number, number, RollupAgg]> {
@@ -145,6 +202,24 @@ export class RollupWriter {
       '1h': db.prepare(upsertSql('rollup_1h')),
       '1d': db.prepare(upsertSql('rollup_1d')),
     };
+  }
+
+  /** Upserts one aggregate (merged with a row already there). */
+  writeOne(res: Resolution, bucket: number, series: number, a: Readonly<RollupAgg>): void {
+    this.upserts[res].run(
+      bucket,
+      series,
+      a.cnt,
+      a.n,
+      a.sum,
+      a.min,
+      a.max,
+      a.last,
+      a.lastTs,
+      a.dsum,
+      a.firstSeq,
+      a.lastSeq,
+    );
   }
 
   write(acc: RollupAccumulator): number {

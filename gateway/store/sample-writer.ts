@@ -1,7 +1,9 @@
 /**
  * Buffers samples (and events) in memory and writes them in one transaction per `flush()`:
- * raw rows, the rollup upserts for the buckets they touch, and the seq-time entry, together.
- * Every sample is stored (change-only storage is not done here).
+ * raw rows, the rollup rows of the buckets that closed (open buckets stay in memory until they
+ * close: open-rollups.ts) and the seq-time entry, together.
+ * Every sample is stored raw unless `raw.onChange` is set: then change-filter.ts decides (a
+ * suppressed sample still counts in the rollups).
  *
  * Calling rules: one writer per database (it hands out the seqs). `append`/`appendEvents` any
  * time; they validate and throw LG_STORE_INVALID for the whole call before buffering anything.
@@ -17,7 +19,9 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { LinegateError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
+import { ChangeFilter } from './change-filter.js';
 import { ALL_SINKS, Counters } from './counters.js';
+import { OpenRollups, type RollupPlan } from './open-rollups.js';
 import { RollupAccumulator, RollupWriter } from './rollup.js';
 import { SeqTimeline } from './seq-time.js';
 import { SeriesDictionary } from './series.js';
@@ -57,6 +61,15 @@ export interface SampleWriterOptions {
   readonly timeline?: SeqTimeline;
   /** Without one, a full disk is reported but nothing is shed. */
   readonly space?: SpaceKeeper;
+  /** Change-only raw storage (change-filter.ts); absent or onChange false = every sample. */
+  readonly raw?: RawStorage;
+}
+
+export interface RawStorage {
+  readonly onChange: boolean;
+  /** Absolute, numbers only; 0 = exact. */
+  readonly deadband: number;
+  readonly heartbeatMs: number;
 }
 
 export interface FlushResult {
@@ -84,6 +97,8 @@ export interface WriterStats {
   /** Samples dropped from memory by this process (also persisted as counter `memory`). */
   readonly droppedFromMemory: number;
   readonly lastError: { readonly code: string; readonly message: string; readonly ts: number } | null;
+  /** Samples not written raw because they had not changed (raw.onChange), by this process. */
+  readonly unchangedNotStored?: number;
 }
 
 export class SampleWriter {
@@ -103,6 +118,9 @@ export class SampleWriter {
   private readonly counters: Counters;
   private readonly timeline: SeqTimeline;
   private readonly rollups: RollupWriter;
+  private readonly filter: ChangeFilter | null;
+  /** The open rollup buckets (memory), shared with history reads. */
+  readonly openRollups: OpenRollups;
   private readonly insertSample: Statement<[number, number, number, number | Buffer | null, number]>;
   private readonly insertEvent: Statement<[number, number, string, string, string]>;
   private readonly selectNextSeq: Statement<[], { s: number }>;
@@ -119,6 +137,9 @@ export class SampleWriter {
     this.counters = opts.counters ?? new Counters(db);
     this.timeline = opts.timeline ?? new SeqTimeline(db);
     this.rollups = new RollupWriter(db);
+    this.filter = opts.raw?.onChange
+      ? new ChangeFilter({ deadband: Math.max(0, opts.raw.deadband), heartbeatMs: opts.raw.heartbeatMs })
+      : null;
     this.insertSample = db.prepare(
       'INSERT INTO sample (seq, ts, series, value, flags) VALUES (?, ?, ?, ?, ?)',
     );
@@ -131,6 +152,8 @@ export class SampleWriter {
       coalesce((SELECT max(cursor) FROM sink), 0), coalesce((SELECT max(seq) FROM quarantine), 0),
       coalesce((SELECT max(first_seq) FROM seq_time), 0)) AS s`);
     this.nextSeq = this.readNextSeq();
+    this.openRollups = new OpenRollups(db, this.tzOffsetMs);
+    this.openRollups.load(this.nextSeq);
   }
 
   append(samples: readonly StoreSample[]): void {
@@ -159,7 +182,7 @@ export class SampleWriter {
     const t0 = performance.now();
     const events = this.events.slice(0, this.maxBatch);
     const samples = this.samples.slice(0, this.maxBatch - events.length);
-    if (events.length === 0 && samples.length === 0) {
+    if (events.length === 0 && samples.length === 0 && !this.openRollups.due(this.now())) {
       return this.result(0, 0, 0, false, 0, t0);
     }
     let shed = 0;
@@ -206,12 +229,28 @@ export class SampleWriter {
       lastFlushRows: this.last.rows,
       droppedFromMemory: this.droppedTotal,
       lastError: this.lastError,
+      unchangedNotStored: this.filter?.suppressed() ?? 0,
     };
   }
 
-  private write(events: readonly StoreEvent[], samples: readonly StoreSample[]): void {
+  /**
+   * Writes the open 1-minute buckets (clean stop, after the last flush), so that a restart
+   * rebuilds every rollup exactly (open-rollups.ts). Failures are logged, not thrown.
+   */
+  closeMinutes(): void {
+    try {
+      this.write([], [], true);
+    } catch (err) {
+      this.afterRollback();
+      this.opts.log?.warn({ err }, 'writing the open 1-minute rollups at stop failed');
+    }
+  }
+
+  private write(events: readonly StoreEvent[], samples: readonly StoreSample[], closeAll1m = false): void {
     let timelineToken: number | null = null;
     let seq = this.nextSeq;
+    let plan: RollupPlan | null = null;
+    this.filter?.begin();
     try {
       this.db.transaction(() => {
         timelineToken = this.timeline.beforeWrite(seq, this.now());
@@ -228,20 +267,29 @@ export class SampleWriter {
         for (const s of samples) {
           const id = this.series.idFor(s.machine, s.point);
           const ts = Math.round(s.ts);
+          const numeric = s.quality === 'bad' ? null : numericValue(s.value);
+          if (this.filter && !this.filter.keep(id, ts, s.value, s.quality)) {
+            acc.add(id, ts, seq, numeric, s.delta); // held value: counted, no raw row, no seq
+            continue;
+          }
           const enc = encodeValue(s.value, s.quality);
           this.insertSample.run(seq, ts, id, enc.value, enc.flags);
-          acc.add(id, ts, seq, s.quality === 'bad' ? null : numericValue(s.value), s.delta);
+          acc.add(id, ts, seq, numeric, s.delta);
           seq++;
         }
-        this.rollups.write(acc);
+        plan = this.openRollups.plan(acc, this.now(), seq, closeAll1m);
+        this.openRollups.write(plan, this.rollups);
         this.counters.add('memory', ALL_SINKS, this.droppedUnsaved);
       })();
     } catch (err) {
       this.timeline.rolledBack(timelineToken);
+      this.filter?.rollback();
       throw err;
     }
+    this.filter?.commit();
     this.series.commit();
     this.nextSeq = seq;
+    if (plan) this.openRollups.apply(plan);
   }
 
   private afterRollback(): void {

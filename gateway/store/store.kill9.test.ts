@@ -80,6 +80,15 @@ describe('kill -9 while writing and forwarding', () => {
         const unsent = out.next(100_000).rows;
         expect(unsent.every((r) => Number(r.key) > seen.acked)).toBe(true);
         expect(out.depth()).toBe(unsent.length);
+        // Rollups (closed rows + open buckets rebuilt from raw) count every raw row exactly once.
+        const raw = s.db.prepare('SELECT count(*) FROM sample').pluck().get() as number;
+        for (const res of ['1m', '1h', '1d'] as const) {
+          const closed = s.db
+            .prepare(`SELECT coalesce(sum(cnt), 0) FROM rollup_${res}`)
+            .pluck()
+            .get() as number;
+          expect(closed + s.writer.openRollups.openSamples(res), res).toBe(raw);
+        }
         // The store carries on after the crash.
         s.append([{ machine: 'm0', point: 'p0', value: -1, ts: 1, quality: 'good' }]);
         expect(s.flush().written).toBe(1);

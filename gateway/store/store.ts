@@ -37,7 +37,7 @@ import { StatsReader, type StoreStats } from './stats.js';
 
 export interface StoreOptions
   extends Pick<OpenDatabaseOptions, 'dataDir' | 'fileName' | 'walAutocheckpointPages' | 'cacheKiB'>,
-    Pick<SampleWriterOptions, 'maxBatch' | 'maxPending' | 'tzOffsetMinutes'> {
+    Pick<SampleWriterOptions, 'maxBatch' | 'maxPending' | 'tzOffsetMinutes' | 'raw'> {
   /** Retention and disk cap; defaults in retention.ts (7 days raw, 1 GiB). */
   readonly retention?: Partial<RetentionPolicy>;
   readonly now?: () => number;
@@ -91,6 +91,7 @@ export class Store {
       maxBatch: opts.maxBatch,
       maxPending: opts.maxPending,
       tzOffsetMinutes: opts.tzOffsetMinutes,
+      raw: opts.raw,
       now,
       log: opts.log,
       series: this.series,
@@ -104,6 +105,7 @@ export class Store {
       rollupRetentionMs: this.retention.policy.rollupRetentionMs,
       tzOffsetMinutes: opts.tzOffsetMinutes,
       now,
+      open: this.writer.openRollups,
     });
     this.statsReader = new StatsReader({
       db,
@@ -216,6 +218,7 @@ export class Store {
           break;
         }
       }
+      if (unwritten === 0) this.writer.closeMinutes();
     } finally {
       this.closed = true;
       this.outboxes.clear();

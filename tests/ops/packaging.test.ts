@@ -46,6 +46,9 @@ describe('Dockerfile', () => {
     expect(userIndex, 'USER comes after the last RUN').toBeGreaterThan(lastRun);
     expect(all('VOLUME')).toContain('/var/lib/linegate');
     expect(all('ENV').join(' ')).toMatch(/LINEGATE_DATA_DIR=\/var\/lib\/linegate/);
+    // Resident memory (docs/footprint.md).
+    expect(all('ENV').join(' ')).toMatch(/MALLOC_ARENA_MAX=2/);
+    expect(all('ENV').join(' ')).toMatch(/NODE_OPTIONS=--max-semi-space-size=1/);
     expect(all('EXPOSE').join(' ')).toMatch(/\b8080\b/);
     const health = all('HEALTHCHECK')[0] ?? '';
     expect(health).toMatch(/--interval=\d+s/);
@@ -90,6 +93,8 @@ describe('systemd unit', () => {
     expect(svc('KillSignal')).toEqual(['SIGTERM']);
     expect(svc('StateDirectory')).toEqual(['linegate']);
     expect(svc('Environment')).toContain('LINEGATE_DATA_DIR=/var/lib/linegate');
+    expect(svc('Environment')).toContain('MALLOC_ARENA_MAX=2');
+    expect(svc('Environment')).toContain('NODE_OPTIONS=--max-semi-space-size=1');
     expect(Number(svc('LimitNOFILE')[0])).toBeGreaterThanOrEqual(1024);
     expect(svc('MemoryMax')[0]).toMatch(/^\d+[MG]$/);
     expect(svc('ProtectSystem')).toEqual(['strict']);

@@ -18,7 +18,8 @@ function tick() {
   const n = 150 + (step % 7) * 10;
   const samples = [];
   for (let i = 0; i < n; i++, id++) {
-    samples.push({ machine: `m${id % 3}`, point: `p${id % 5}`, value: id, ts: T0 + id, quality: 'good' });
+    // Stamped now: the open rollup buckets (open-rollups.ts) are what a kill must not corrupt.
+    samples.push({ machine: `m${id % 3}`, point: `p${id % 5}`, value: id, ts: Date.now(), quality: 'good' });
   }
   store.append(samples);
   store.appendEvents([
