@@ -61,6 +61,11 @@ export interface RunningSinkDeps {
   readonly maxRetryAfterMs?: number;
   /** `stop()` lets a request in flight finish for this long, then aborts it; default 5000. */
   readonly stopTimeoutMs?: number;
+  /**
+   * Requests in flight: 1 (default), or 2 to send the next full batch of a backlog of samples
+   * while the one before is answered. Acks stay in order either way.
+   */
+  readonly maxInFlight?: 1 | 2;
 }
 
 interface Pending {
@@ -73,6 +78,13 @@ interface Prepared {
   readonly batch: OutboxBatch;
   readonly pending: readonly Pending[];
   readonly refused: ReadonlyMap<string, RowKey[]>;
+  /** maxInFlight 2: the first request of this batch, sent while the one before was in flight. */
+  early?: Promise<WriteFailure | null>;
+}
+
+/** How the delivery of one batch went so far: clean = every request answered 2xx. */
+interface Progress {
+  clean: boolean;
 }
 
 function refuseInto(refused: Map<string, RowKey[]>, reason: string, key: RowKey): void {
@@ -110,7 +122,7 @@ export class RunningSink {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: { fn: () => void; idle: boolean } | null = null;
-  private inFlight: AbortController | null = null;
+  private readonly inFlight = new Set<AbortController>();
   private state: SinkStatus['state'] = 'stopped';
   private attempt = 0;
   private problem: 'auth-failed' | 'refused' | null = null;
@@ -181,7 +193,7 @@ export class RunningSink {
     timer?.cancel();
     if (late) {
       this.deps.log.warn('sink stop: aborting the request in flight');
-      this.inFlight?.abort();
+      for (const c of this.inFlight) c.abort();
       await loop;
     }
     this.loop = null;
@@ -196,6 +208,7 @@ export class RunningSink {
 
   private async run(): Promise<void> {
     let ahead: Promise<Prepared | null> | null = null;
+    let lastClean = true; // the batch before was delivered with every request answered 2xx
     while (!this.stopping) {
       let prepared: Prepared | null = null;
       if (ahead) {
@@ -220,12 +233,21 @@ export class RunningSink {
       }
       // A full batch means a backlog: read and encode the next one while this one is in flight.
       const last = batch.rows[batch.rows.length - 1];
+      const progress: Progress = { clean: true };
       if (last && batch.rows.length >= this.batchSize && this.deps.outbox.nextAfter) {
         ahead = this.readAhead(last.key);
+        if (this.mayOverlap(prepared)) ahead = ahead.then((next) => this.sendEarly(next, progress));
+      }
+      // An early request counts only if every request of the batch before it was answered 2xx;
+      // otherwise the batch is sent again after it (a failure retries from the first unacked).
+      let early = prepared.early;
+      if (early && !lastClean) {
+        await early;
+        early = undefined;
       }
       let acked = false;
       try {
-        acked = await this.deliver(prepared);
+        acked = await this.deliver(prepared, progress, early);
       } catch (err) {
         // The outbox refused an ack or a quarantine: the batch was not acked and comes again
         // (a resend overwrites); wait so that a broken store is not hammered.
@@ -233,9 +255,14 @@ export class RunningSink {
         await this.pause(this.backoffDelay(), 'backing-off');
         this.attempt++;
       }
-      if (!acked && ahead) {
-        await ahead; // read for a batch that was not acked: the next next() reads it again
-        ahead = null;
+      lastClean = acked && progress.clean;
+      if (!acked) {
+        await prepared.early;
+        if (ahead) {
+          // read (and maybe sent) for a batch that was not acked: the next next() reads it again
+          await (await ahead)?.early;
+          ahead = null;
+        }
       }
       // Let timers and sockets run between back-to-back batches of a replay.
       await yieldToIo();
@@ -269,6 +296,25 @@ export class RunningSink {
     return this.prepare({ sink: this.sink, rows });
   }
 
+  /** maxInFlight 2: a batch of samples only (no event that a later row may rewrite). */
+  private mayOverlap(prepared: Prepared): boolean {
+    return (
+      this.deps.maxInFlight === 2 &&
+      prepared.refused.size === 0 &&
+      prepared.batch.rows.every((r) => r.kind === 'sample')
+    );
+  }
+
+  /** Sends the read-ahead batch's first request now, if the one in flight has gone well so far. */
+  private sendEarly(next: Prepared | null, before: Progress): Prepared | null {
+    if (next && before.clean && !this.stopping && next.pending.length > 0 && this.mayOverlap(next)) {
+      next.early = this.send(next.pending).catch(
+        (err: unknown): WriteFailure => ({ ok: false, kind: 'retry', message: (err as Error).message }),
+      );
+    }
+    return next;
+  }
+
   /** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
   private prepare(batch: OutboxBatch): Prepared {
     const refused = new Map<string, RowKey[]>();
@@ -286,18 +332,28 @@ export class RunningSink {
     return { batch, pending, refused };
   }
 
-  /** Delivers or quarantines every row, then acks (true); returns false early when stopping. */
-  private async deliver(prepared: Prepared): Promise<boolean> {
+  /**
+   * Delivers or quarantines every row, then acks (true); returns false early when stopping.
+   * `early`: the answer to the batch's first request (all of `pending`), already sent.
+   */
+  private async deliver(
+    prepared: Prepared,
+    progress: Progress,
+    early?: Promise<WriteFailure | null>,
+  ): Promise<boolean> {
     const { batch, pending } = prepared;
     const refused = new Map(prepared.refused);
     const refuse = (reason: string, key: RowKey): void => refuseInto(refused, reason, key);
 
     // Requests still to send, in order; a refused request without named rows is split in two.
     const segments: Pending[][] = pending.length > 0 ? [[...pending]] : [];
+    let first = early;
     while (segments.length > 0) {
       if (this.stopping) return false;
       const segment = segments[0] as Pending[];
-      const result = await this.send(segment);
+      const result = await (first ?? this.send(segment));
+      first = undefined;
+      if (result !== null) progress.clean = false;
       if (result === null) {
         segments.shift();
         continue;
@@ -344,13 +400,13 @@ export class RunningSink {
   private async send(segment: readonly Pending[]): Promise<WriteFailure | null> {
     this.state = 'sending';
     const controller = new AbortController();
-    this.inFlight = controller;
+    this.inFlight.add(controller);
     this.counters.requests++;
     const result = await this.deps.writer.write(
       segment.map((p) => p.line),
       controller.signal,
     );
-    this.inFlight = null;
+    this.inFlight.delete(controller);
     if (result.ok) {
       this.lastSuccessTs = this.clock.now();
       this.attempt = 0;
