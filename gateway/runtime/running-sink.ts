@@ -1,100 +1,20 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import { type ErrorCode, isLinegateError } from '../core/errors.js';
-import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
-import type { LineWriter, RowEncoder, WriteFailure } from '../sinks/types.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
+import type { WriteFailure } from '../sinks/types.js';
 import { type Clock, systemClock } from './clock.js';
+import {
+  type Pending,
+  type Prepared,
+  type Progress,
+  prepareBatch,
+  type RunningSinkDeps,
+  refuseInto,
+  type SinkEvent,
+  type SinkStatus,
+} from './running-sink-parts.js';
 
-/** Raised for what a person must act on; `recovered` closes an `auth-failed` or `refused`. */
-export interface SinkEvent {
-  readonly sink: string;
-  readonly kind: 'auth-failed' | 'refused' | 'recovered' | 'quarantined';
-  readonly code?: ErrorCode;
-  readonly message: string;
-  readonly status?: number;
-  /** `quarantined`: how many rows. */
-  readonly count?: number;
-  readonly ts: number;
-}
-
-export interface SinkStatus {
-  readonly sink: string;
-  readonly target: string;
-  readonly state: 'stopped' | 'idle' | 'sending' | 'backing-off' | 'auth-failed' | 'refused';
-  /** Rows waiting in the outbox (the batch being sent included). */
-  readonly queueDepth: number;
-  readonly oldestUnsentTs: number | null;
-  readonly lastError: {
-    readonly code: ErrorCode;
-    readonly message: string;
-    readonly status?: number;
-    readonly ts: number;
-  } | null;
-  readonly lastSuccessTs: number | null;
-  /** Rows delivered and acked since start. */
-  readonly pointsSent: number;
-  readonly linesQuarantined: number;
-  /** Failed requests that will be (or were) tried again. */
-  readonly retries: number;
-  readonly requests: number;
-}
-
-export interface RunningSinkDeps {
-  readonly outbox: Outbox;
-  readonly encode: RowEncoder;
-  readonly writer: LineWriter;
-  readonly log: Logger;
-  readonly onEvent?: (event: SinkEvent) => void;
-  readonly clock?: Clock;
-  /** For the backoff jitter; pass a fixed one in tests. */
-  readonly random?: () => number;
-  /** Rows per request; default 5000. */
-  readonly batchSize?: number;
-  /** How long to wait for new rows when the outbox is empty, unless `notify()`; default 1000. */
-  readonly idlePollMs?: number;
-  /** Retryable failures: delay = random × min(maxMs, baseMs × 2^attempt); default 1 s … 30 s. */
-  readonly backoff?: BackoffPolicy;
-  /** After 401/403 or another refusal of the whole request; default 60 000. */
-  readonly slowRetryMs?: number;
-  /** A server's Retry-After is honoured up to this; default 300 000. */
-  readonly maxRetryAfterMs?: number;
-  /** `stop()` lets a request in flight finish for this long, then aborts it; default 5000. */
-  readonly stopTimeoutMs?: number;
-  /**
-   * Requests in flight: 1 (default), or 2 to send the next full batch of a backlog of samples
-   * while the one before is answered. Acks stay in order either way.
-   */
-  readonly maxInFlight?: 1 | 2;
-}
-
-interface Pending {
-  readonly row: OutboxRow;
-  readonly line: string;
-}
-
-/** A batch with its lines; `refused`: rows that could not be encoded, by reason. */
-interface Prepared {
-  readonly batch: OutboxBatch;
-  readonly pending: readonly Pending[];
-  readonly refused: ReadonlyMap<string, RowKey[]>;
-  /** maxInFlight 2: the first request of this batch, sent while the one before was in flight. */
-  early?: Promise<WriteFailure | null>;
-}
-
-/** How the delivery of one batch went so far: clean = every request answered 2xx. */
-interface Progress {
-  clean: boolean;
-}
-
-function refuseInto(refused: Map<string, RowKey[]>, reason: string, key: RowKey): void {
-  const r = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
-  const keys = refused.get(r);
-  if (keys) keys.push(key);
-  else refused.set(r, [key]);
-}
-
-const MAX_REASON_CHARS = 2000;
+export type { RunningSinkDeps, SinkEvent, SinkStatus } from './running-sink-parts.js';
 
 /**
  * Delivers one outbox to one writer: next → encode → write → ack, oldest first.
@@ -102,7 +22,12 @@ const MAX_REASON_CHARS = 2000;
  * - One request in flight per sink, so rows arrive in outbox order (InfluxDB keeps the last
  *   write of a point, and a later replay must never be overtaken by an older resend). After an
  *   outage the backlog goes out back to back in full batches, with no pause between them; live
- *   rows queue behind it.
+ *   rows queue behind it. With `maxInFlight` 2 the next full batch is read, encoded and sent
+ *   while the one before is answered, if both hold samples only (a sample is never rewritten,
+ *   so their order of arrival does not matter; an event may be, so batches with events go one
+ *   at a time). Acks stay in outbox order: a batch is acked only after the one before; its early
+ *   answer counts only if every request of the one before was answered 2xx, otherwise it is
+ *   sent again after it (a failure resends from the first unacked batch).
  * - A batch is acked only when every row in it was delivered (2xx) or quarantined: nothing
  *   leaves the outbox on a failure, a timeout or `stop()`. Delivery is at-least-once; a resend
  *   overwrites because timestamps are fixed at acquisition.
@@ -317,19 +242,7 @@ export class RunningSink {
 
   /** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
   private prepare(batch: OutboxBatch): Prepared {
-    const refused = new Map<string, RowKey[]>();
-    const pending: Pending[] = [];
-    for (const row of batch.rows) {
-      let encoded: ReturnType<RowEncoder>;
-      try {
-        encoded = this.deps.encode(row);
-      } catch (err) {
-        encoded = { ok: false, reason: (err as Error).message };
-      }
-      if (encoded.ok) pending.push({ row, line: encoded.line });
-      else refuseInto(refused, `cannot encode: ${encoded.reason}`, row.key);
-    }
-    return { batch, pending, refused };
+    return prepareBatch(batch, this.deps.encode);
   }
 
   /**
