@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import type { Sample } from '../gateway/core/sample.js';
 import { RunningSink } from '../gateway/runtime/running-sink.js';
 import { createLineEncoder, createV1Writer } from '../gateway/sinks/influx/index.js';
+import { SINK_MAX_IN_FLIGHT } from '../gateway/sinks/registry.js';
 import type { LineWriter, WriteResult } from '../gateway/sinks/types.js';
 import { Store } from '../gateway/store/index.js';
 
@@ -105,6 +106,7 @@ export function sinkFor(store: Store, name: string, writer: LineWriter): Running
     log,
     batchSize: 5000,
     idlePollMs: 20,
+    maxInFlight: SINK_MAX_IN_FLIGHT['influxdb-v1'],
   });
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { LinegateConfig } from '../../config/types.js';
 import type { Sample } from '../core/sample.js';
 import type { SeriesTags } from '../sinks/influx/index.js';
-import { createEncoder, createWriter } from '../sinks/registry.js';
+import { createEncoder, createWriter, SINK_MAX_IN_FLIGHT } from '../sinks/registry.js';
 import { AuditLog } from '../store/audit.js';
 import { Store, type StoreStats } from '../store/index.js';
 import { StoreRunner } from '../store/store-runner.js';
@@ -102,6 +102,7 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
       encode: createEncoder(c, encoderContext),
       writer: createWriter(c, encoderContext),
       batchSize: c.batchSize,
+      maxInFlight: SINK_MAX_IN_FLIGHT[c.type],
       log: deps.log.child({ sink: c.id }),
       onEvent: (e: SinkEvent) => {
         const level = e.kind === 'recovered' ? 'info' : 'warn';

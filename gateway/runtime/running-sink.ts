@@ -1,88 +1,20 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import { type ErrorCode, isLinegateError } from '../core/errors.js';
-import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
-import type { LineWriter, RowEncoder, WriteFailure } from '../sinks/types.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
+import type { WriteFailure } from '../sinks/types.js';
 import { type Clock, systemClock } from './clock.js';
+import {
+  type Pending,
+  type Prepared,
+  type Progress,
+  prepareBatch,
+  type RunningSinkDeps,
+  refuseInto,
+  type SinkEvent,
+  type SinkStatus,
+} from './running-sink-parts.js';
 
-/** Raised for what a person must act on; `recovered` closes an `auth-failed` or `refused`. */
-export interface SinkEvent {
-  readonly sink: string;
-  readonly kind: 'auth-failed' | 'refused' | 'recovered' | 'quarantined';
-  readonly code?: ErrorCode;
-  readonly message: string;
-  readonly status?: number;
-  /** `quarantined`: how many rows. */
-  readonly count?: number;
-  readonly ts: number;
-}
-
-export interface SinkStatus {
-  readonly sink: string;
-  readonly target: string;
-  readonly state: 'stopped' | 'idle' | 'sending' | 'backing-off' | 'auth-failed' | 'refused';
-  /** Rows waiting in the outbox (the batch being sent included). */
-  readonly queueDepth: number;
-  readonly oldestUnsentTs: number | null;
-  readonly lastError: {
-    readonly code: ErrorCode;
-    readonly message: string;
-    readonly status?: number;
-    readonly ts: number;
-  } | null;
-  readonly lastSuccessTs: number | null;
-  /** Rows delivered and acked since start. */
-  readonly pointsSent: number;
-  readonly linesQuarantined: number;
-  /** Failed requests that will be (or were) tried again. */
-  readonly retries: number;
-  readonly requests: number;
-}
-
-export interface RunningSinkDeps {
-  readonly outbox: Outbox;
-  readonly encode: RowEncoder;
-  readonly writer: LineWriter;
-  readonly log: Logger;
-  readonly onEvent?: (event: SinkEvent) => void;
-  readonly clock?: Clock;
-  /** For the backoff jitter; pass a fixed one in tests. */
-  readonly random?: () => number;
-  /** Rows per request; default 5000. */
-  readonly batchSize?: number;
-  /** How long to wait for new rows when the outbox is empty, unless `notify()`; default 1000. */
-  readonly idlePollMs?: number;
-  /** Retryable failures: delay = random × min(maxMs, baseMs × 2^attempt); default 1 s … 30 s. */
-  readonly backoff?: BackoffPolicy;
-  /** After 401/403 or another refusal of the whole request; default 60 000. */
-  readonly slowRetryMs?: number;
-  /** A server's Retry-After is honoured up to this; default 300 000. */
-  readonly maxRetryAfterMs?: number;
-  /** `stop()` lets a request in flight finish for this long, then aborts it; default 5000. */
-  readonly stopTimeoutMs?: number;
-}
-
-interface Pending {
-  readonly row: OutboxRow;
-  readonly line: string;
-}
-
-/** A batch with its lines; `refused`: rows that could not be encoded, by reason. */
-interface Prepared {
-  readonly batch: OutboxBatch;
-  readonly pending: readonly Pending[];
-  readonly refused: ReadonlyMap<string, RowKey[]>;
-}
-
-function refuseInto(refused: Map<string, RowKey[]>, reason: string, key: RowKey): void {
-  const r = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
-  const keys = refused.get(r);
-  if (keys) keys.push(key);
-  else refused.set(r, [key]);
-}
-
-const MAX_REASON_CHARS = 2000;
+export type { RunningSinkDeps, SinkEvent, SinkStatus } from './running-sink-parts.js';
 
 /**
  * Delivers one outbox to one writer: next → encode → write → ack, oldest first.
@@ -90,7 +22,12 @@ const MAX_REASON_CHARS = 2000;
  * - One request in flight per sink, so rows arrive in outbox order (InfluxDB keeps the last
  *   write of a point, and a later replay must never be overtaken by an older resend). After an
  *   outage the backlog goes out back to back in full batches, with no pause between them; live
- *   rows queue behind it.
+ *   rows queue behind it. With `maxInFlight` 2 the next full batch is read, encoded and sent
+ *   while the one before is answered, if both hold samples only (a sample is never rewritten,
+ *   so their order of arrival does not matter; an event may be, so batches with events go one
+ *   at a time). Acks stay in outbox order: a batch is acked only after the one before; its early
+ *   answer counts only if every request of the one before was answered 2xx, otherwise it is
+ *   sent again after it (a failure resends from the first unacked batch).
  * - A batch is acked only when every row in it was delivered (2xx) or quarantined: nothing
  *   leaves the outbox on a failure, a timeout or `stop()`. Delivery is at-least-once; a resend
  *   overwrites because timestamps are fixed at acquisition.
@@ -110,7 +47,7 @@ export class RunningSink {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: { fn: () => void; idle: boolean } | null = null;
-  private inFlight: AbortController | null = null;
+  private readonly inFlight = new Set<AbortController>();
   private state: SinkStatus['state'] = 'stopped';
   private attempt = 0;
   private problem: 'auth-failed' | 'refused' | null = null;
@@ -181,7 +118,7 @@ export class RunningSink {
     timer?.cancel();
     if (late) {
       this.deps.log.warn('sink stop: aborting the request in flight');
-      this.inFlight?.abort();
+      for (const c of this.inFlight) c.abort();
       await loop;
     }
     this.loop = null;
@@ -196,6 +133,7 @@ export class RunningSink {
 
   private async run(): Promise<void> {
     let ahead: Promise<Prepared | null> | null = null;
+    let lastClean = true; // the batch before was delivered with every request answered 2xx
     while (!this.stopping) {
       let prepared: Prepared | null = null;
       if (ahead) {
@@ -220,12 +158,21 @@ export class RunningSink {
       }
       // A full batch means a backlog: read and encode the next one while this one is in flight.
       const last = batch.rows[batch.rows.length - 1];
+      const progress: Progress = { clean: true };
       if (last && batch.rows.length >= this.batchSize && this.deps.outbox.nextAfter) {
         ahead = this.readAhead(last.key);
+        if (this.mayOverlap(prepared)) ahead = ahead.then((next) => this.sendEarly(next, progress));
+      }
+      // An early request counts only if every request of the batch before it was answered 2xx;
+      // otherwise the batch is sent again after it (a failure retries from the first unacked).
+      let early = prepared.early;
+      if (early && !lastClean) {
+        await early;
+        early = undefined;
       }
       let acked = false;
       try {
-        acked = await this.deliver(prepared);
+        acked = await this.deliver(prepared, progress, early);
       } catch (err) {
         // The outbox refused an ack or a quarantine: the batch was not acked and comes again
         // (a resend overwrites); wait so that a broken store is not hammered.
@@ -233,9 +180,14 @@ export class RunningSink {
         await this.pause(this.backoffDelay(), 'backing-off');
         this.attempt++;
       }
-      if (!acked && ahead) {
-        await ahead; // read for a batch that was not acked: the next next() reads it again
-        ahead = null;
+      lastClean = acked && progress.clean;
+      if (!acked) {
+        await prepared.early;
+        if (ahead) {
+          // read (and maybe sent) for a batch that was not acked: the next next() reads it again
+          await (await ahead)?.early;
+          ahead = null;
+        }
       }
       // Let timers and sockets run between back-to-back batches of a replay.
       await yieldToIo();
@@ -269,35 +221,52 @@ export class RunningSink {
     return this.prepare({ sink: this.sink, rows });
   }
 
-  /** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
-  private prepare(batch: OutboxBatch): Prepared {
-    const refused = new Map<string, RowKey[]>();
-    const pending: Pending[] = [];
-    for (const row of batch.rows) {
-      let encoded: ReturnType<RowEncoder>;
-      try {
-        encoded = this.deps.encode(row);
-      } catch (err) {
-        encoded = { ok: false, reason: (err as Error).message };
-      }
-      if (encoded.ok) pending.push({ row, line: encoded.line });
-      else refuseInto(refused, `cannot encode: ${encoded.reason}`, row.key);
-    }
-    return { batch, pending, refused };
+  /** maxInFlight 2: a batch of samples only (no event that a later row may rewrite). */
+  private mayOverlap(prepared: Prepared): boolean {
+    return (
+      this.deps.maxInFlight === 2 &&
+      prepared.refused.size === 0 &&
+      prepared.batch.rows.every((r) => r.kind === 'sample')
+    );
   }
 
-  /** Delivers or quarantines every row, then acks (true); returns false early when stopping. */
-  private async deliver(prepared: Prepared): Promise<boolean> {
+  /** Sends the read-ahead batch's first request now, if the one in flight has gone well so far. */
+  private sendEarly(next: Prepared | null, before: Progress): Prepared | null {
+    if (next && before.clean && !this.stopping && next.pending.length > 0 && this.mayOverlap(next)) {
+      next.early = this.send(next.pending).catch(
+        (err: unknown): WriteFailure => ({ ok: false, kind: 'retry', message: (err as Error).message }),
+      );
+    }
+    return next;
+  }
+
+  /** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
+  private prepare(batch: OutboxBatch): Prepared {
+    return prepareBatch(batch, this.deps.encode);
+  }
+
+  /**
+   * Delivers or quarantines every row, then acks (true); returns false early when stopping.
+   * `early`: the answer to the batch's first request (all of `pending`), already sent.
+   */
+  private async deliver(
+    prepared: Prepared,
+    progress: Progress,
+    early?: Promise<WriteFailure | null>,
+  ): Promise<boolean> {
     const { batch, pending } = prepared;
     const refused = new Map(prepared.refused);
     const refuse = (reason: string, key: RowKey): void => refuseInto(refused, reason, key);
 
     // Requests still to send, in order; a refused request without named rows is split in two.
     const segments: Pending[][] = pending.length > 0 ? [[...pending]] : [];
+    let first = early;
     while (segments.length > 0) {
       if (this.stopping) return false;
       const segment = segments[0] as Pending[];
-      const result = await this.send(segment);
+      const result = await (first ?? this.send(segment));
+      first = undefined;
+      if (result !== null) progress.clean = false;
       if (result === null) {
         segments.shift();
         continue;
@@ -344,13 +313,13 @@ export class RunningSink {
   private async send(segment: readonly Pending[]): Promise<WriteFailure | null> {
     this.state = 'sending';
     const controller = new AbortController();
-    this.inFlight = controller;
+    this.inFlight.add(controller);
     this.counters.requests++;
     const result = await this.deps.writer.write(
       segment.map((p) => p.line),
       controller.signal,
     );
-    this.inFlight = null;
+    this.inFlight.delete(controller);
     if (result.ok) {
       this.lastSuccessTs = this.clock.now();
       this.attempt = 0;

@@ -40,6 +40,16 @@ export const SINK_WRITERS: {
     }),
 };
 
+/**
+ * Requests in flight per sink type (RunningSink `maxInFlight`): InfluxDB takes the next batch
+ * of a backlog while it answers one (acks stay in order); the uplink publishes one at a time.
+ */
+export const SINK_MAX_IN_FLIGHT: { readonly [K in SinkConfig['type']]: 1 | 2 } = {
+  'influxdb-v1': 2,
+  'influxdb-v2': 2,
+  'mqtt-uplink': 1,
+};
+
 /** What an encoder may know of the config: the site and a point's tags. */
 export interface EncoderContext {
   readonly site: string;

@@ -64,8 +64,8 @@ export type WriteResult =
 export type WriteFailure = Exclude<WriteResult, { ok: true }>;
 
 /**
- * Sends records in one request. Calling rules: one call at a time per writer (the runner keeps
- * one request in flight so that delivery stays in order); `signal` aborts the request (then the
+ * Sends records in one request. Calling rules: at most the runner's `maxInFlight` calls at a
+ * time per writer (SINK_MAX_IN_FLIGHT: 2 for InfluxDB, 1 for the MQTT uplink); `signal` aborts the request (then the
  * result is a `retry`). Never throws: every failure is a classified result. Holds no timers
  * beyond the request's own timeout.
  */

@@ -35,21 +35,11 @@ import type { SeriesDictionary } from './series.js';
 import type { SinkRegistry } from './sinks.js';
 import { decodeQuality, decodeValue } from './value-codec.js';
 
-interface RawSampleRow {
-  seq: number;
-  ts: number;
-  series: number;
-  value: number | Buffer | null;
-  flags: number;
-}
+/** `sample` columns as `.raw()` arrays (no row object per row: half the read time). */
+type RawSampleRow = [seq: number, ts: number, series: number, value: number | Buffer | null, flags: number];
 
-interface RawEventRow {
-  seq: number;
-  ts: number;
-  measurement: string;
-  tags: string;
-  fields: string;
-}
+/** `event` columns as `.raw()` arrays. */
+type RawEventRow = [seq: number, ts: number, measurement: string, tags: string, fields: string];
 
 export interface StoreOutboxDeps {
   readonly db: Database;
@@ -82,12 +72,16 @@ export class StoreOutbox implements Outbox {
     this.series = deps.series;
     this.sinks = deps.sinks;
     this.now = deps.now ?? Date.now;
-    this.nextSamples = db.prepare(
-      'SELECT seq, ts, series, value, flags FROM sample WHERE seq > ? ORDER BY seq LIMIT ?',
-    );
-    this.nextEvents = db.prepare(
-      'SELECT seq, ts, measurement, tags, fields FROM event WHERE seq > ? ORDER BY seq LIMIT ?',
-    );
+    this.nextSamples = db
+      .prepare<[number, number], RawSampleRow>(
+        'SELECT seq, ts, series, value, flags FROM sample WHERE seq > ? ORDER BY seq LIMIT ?',
+      )
+      .raw(true);
+    this.nextEvents = db
+      .prepare<[number, number], RawEventRow>(
+        'SELECT seq, ts, measurement, tags, fields FROM event WHERE seq > ? ORDER BY seq LIMIT ?',
+      )
+      .raw(true);
     this.counts = new RowCounts(db);
     this.firstSampleTs = db.prepare('SELECT ts FROM sample WHERE seq > ? ORDER BY seq LIMIT 1');
     this.firstEventTs = db.prepare('SELECT ts FROM event WHERE seq > ? ORDER BY seq LIMIT 1');
@@ -109,13 +103,14 @@ export class StoreOutbox implements Outbox {
     if (n === 0) return { sink: this.sink, rows: [] };
     const samples = this.nextSamples.all(cursor, n);
     const events = this.nextEvents.all(cursor, n);
+    if (events.length === 0) return { sink: this.sink, rows: samples.map((s) => this.sampleRow(s)) };
     const rows: OutboxRow[] = [];
     let i = 0;
     let j = 0;
     while (rows.length < n && (i < samples.length || j < events.length)) {
       const s = samples[i];
       const e = events[j];
-      if (s && (!e || s.seq < e.seq)) {
+      if (s && (!e || s[0] < e[0])) {
         rows.push(this.sampleRow(s));
         i++;
       } else if (e) {
@@ -180,27 +175,29 @@ export class StoreOutbox implements Outbox {
   }
 
   private sampleRow(r: RawSampleRow): SampleRow {
-    const { machine, point } = this.series.name(r.series);
+    const [seq, ts, series, value, flags] = r;
+    const { machine, point } = this.series.name(series);
     return {
-      key: String(r.seq),
+      key: String(seq),
       kind: 'sample',
       machine,
       point,
-      value: decodeValue(r.value, r.flags),
-      quality: decodeQuality(r.flags),
-      ts: r.ts,
+      value: decodeValue(value, flags),
+      quality: decodeQuality(flags),
+      ts,
     };
   }
 }
 
 function eventRow(r: RawEventRow): EventRow {
+  const [seq, ts, measurement, tags, fields] = r;
   return {
-    key: String(r.seq),
+    key: String(seq),
     kind: 'event',
-    measurement: r.measurement,
-    tags: JSON.parse(r.tags) as Record<string, string>,
-    fields: JSON.parse(r.fields) as Record<string, number | boolean | string>,
-    ts: r.ts,
+    measurement,
+    tags: JSON.parse(tags) as Record<string, string>,
+    fields: JSON.parse(fields) as Record<string, number | boolean | string>,
+    ts,
   };
 }
 

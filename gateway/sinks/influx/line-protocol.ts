@@ -214,15 +214,28 @@ const MAX_CACHED_SERIES = 50_000;
  * during the encoder's life (the config is fixed for a run).
  */
 export function createLineEncoder(deps: LineEncoderDeps): (row: OutboxRow) => EncodeResult {
-  const prefixes = new Map<string, Encoded>();
+  // machine → point → prefix: two lookups of strings the store hands out again and again
+  // (their hashes are kept) instead of building a key string per row.
+  const prefixes = new Map<string, Map<string, Encoded>>();
+  let cached = 0;
   return (row) => {
     if (row.kind !== 'sample') return encodeEvent(row);
-    const key = `${row.machine}\u0000${row.point}`;
-    let prefix = prefixes.get(key);
+    let points = prefixes.get(row.machine);
+    if (points === undefined) {
+      points = new Map();
+      prefixes.set(row.machine, points);
+    }
+    let prefix = points.get(row.point);
     if (prefix === undefined) {
-      if (prefixes.size >= MAX_CACHED_SERIES) prefixes.clear();
+      if (cached >= MAX_CACHED_SERIES) {
+        prefixes.clear();
+        points = new Map();
+        prefixes.set(row.machine, points);
+        cached = 0;
+      }
       prefix = seriesPrefix(row, deps);
-      prefixes.set(key, prefix);
+      points.set(row.point, prefix);
+      cached++;
     }
     return sampleLine(prefix, row);
   };

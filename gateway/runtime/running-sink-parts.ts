@@ -1,0 +1,114 @@
+/** The types of running-sink.ts and the encoding of a batch (pure). */
+import type { Logger } from 'pino';
+import type { ErrorCode } from '../core/errors.js';
+import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
+import type { LineWriter, RowEncoder, WriteFailure } from '../sinks/types.js';
+import type { BackoffPolicy } from './backoff.js';
+import type { Clock } from './clock.js';
+
+/** Raised for what a person must act on; `recovered` closes an `auth-failed` or `refused`. */
+export interface SinkEvent {
+  readonly sink: string;
+  readonly kind: 'auth-failed' | 'refused' | 'recovered' | 'quarantined';
+  readonly code?: ErrorCode;
+  readonly message: string;
+  readonly status?: number;
+  /** `quarantined`: how many rows. */
+  readonly count?: number;
+  readonly ts: number;
+}
+
+export interface SinkStatus {
+  readonly sink: string;
+  readonly target: string;
+  readonly state: 'stopped' | 'idle' | 'sending' | 'backing-off' | 'auth-failed' | 'refused';
+  /** Rows waiting in the outbox (the batch being sent included). */
+  readonly queueDepth: number;
+  readonly oldestUnsentTs: number | null;
+  readonly lastError: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly status?: number;
+    readonly ts: number;
+  } | null;
+  readonly lastSuccessTs: number | null;
+  /** Rows delivered and acked since start. */
+  readonly pointsSent: number;
+  readonly linesQuarantined: number;
+  /** Failed requests that will be (or were) tried again. */
+  readonly retries: number;
+  readonly requests: number;
+}
+
+export interface RunningSinkDeps {
+  readonly outbox: Outbox;
+  readonly encode: RowEncoder;
+  readonly writer: LineWriter;
+  readonly log: Logger;
+  readonly onEvent?: (event: SinkEvent) => void;
+  readonly clock?: Clock;
+  /** For the backoff jitter; pass a fixed one in tests. */
+  readonly random?: () => number;
+  /** Rows per request; default 5000. */
+  readonly batchSize?: number;
+  /** How long to wait for new rows when the outbox is empty, unless `notify()`; default 1000. */
+  readonly idlePollMs?: number;
+  /** Retryable failures: delay = random × min(maxMs, baseMs × 2^attempt); default 1 s … 30 s. */
+  readonly backoff?: BackoffPolicy;
+  /** After 401/403 or another refusal of the whole request; default 60 000. */
+  readonly slowRetryMs?: number;
+  /** A server's Retry-After is honoured up to this; default 300 000. */
+  readonly maxRetryAfterMs?: number;
+  /** `stop()` lets a request in flight finish for this long, then aborts it; default 5000. */
+  readonly stopTimeoutMs?: number;
+  /**
+   * Requests in flight: 1 (default), or 2 to send the next full batch of a backlog of samples
+   * while the one before is answered. Acks stay in order either way.
+   */
+  readonly maxInFlight?: 1 | 2;
+}
+
+export interface Pending {
+  readonly row: OutboxRow;
+  readonly line: string;
+}
+
+/** A batch with its lines; `refused`: rows that could not be encoded, by reason. */
+export interface Prepared {
+  readonly batch: OutboxBatch;
+  readonly pending: readonly Pending[];
+  readonly refused: ReadonlyMap<string, RowKey[]>;
+  /** maxInFlight 2: the first request of this batch, sent while the one before was in flight. */
+  early?: Promise<WriteFailure | null>;
+}
+
+/** How the delivery of one batch went so far: clean = every request answered 2xx. */
+export interface Progress {
+  clean: boolean;
+}
+
+export function refuseInto(refused: Map<string, RowKey[]>, reason: string, key: RowKey): void {
+  const r = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
+  const keys = refused.get(r);
+  if (keys) keys.push(key);
+  else refused.set(r, [key]);
+}
+
+const MAX_REASON_CHARS = 2000;
+
+/** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
+export function prepareBatch(batch: OutboxBatch, encode: RowEncoder): Prepared {
+  const refused = new Map<string, RowKey[]>();
+  const pending: Pending[] = [];
+  for (const row of batch.rows) {
+    let encoded: ReturnType<RowEncoder>;
+    try {
+      encoded = encode(row);
+    } catch (err) {
+      encoded = { ok: false, reason: (err as Error).message };
+    }
+    if (encoded.ok) pending.push({ row, line: encoded.line });
+    else refuseInto(refused, `cannot encode: ${encoded.reason}`, row.key);
+  }
+  return { batch, pending, refused };
+}
