@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
 import { testAuth } from '../../tests/helpers/auth.js';
+import { bareView } from '../../tests/helpers/bare-view.js';
 import { type TempAlarmDb, tempAlarmDb } from '../alarms/testdata/fixtures.js';
 import { LiveState } from '../runtime/live-state.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
@@ -202,17 +203,7 @@ describe('alarm API', () => {
   });
 
   it('answers 404 with a code when alarms are not running', async () => {
-    const app = buildApi(
-      {
-        config,
-        machineState: () => undefined,
-        commStats: () => undefined,
-        links: () => [],
-        startedAt: 0,
-        version: 't',
-      },
-      pino({ level: 'silent' }),
-    );
+    const app = buildApi(bareView(config), pino({ level: 'silent' }));
     const r = await app.inject('/api/alarms');
     expect(r.statusCode).toBe(404);
     expect(r.json().code).toBe('LG_NOT_FOUND');

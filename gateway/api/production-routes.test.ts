@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
 import { testAuth } from '../../tests/helpers/auth.js';
+import { bareView } from '../../tests/helpers/bare-view.js';
 import { ManualClock } from '../../tests/helpers/manual-clock.js';
 import type { Sample } from '../core/sample.js';
 import { ProductionService } from '../production/service.js';
@@ -222,17 +223,7 @@ describe('production routes', () => {
   });
 
   it('says production is not running when the gateway has none', async () => {
-    const app = buildApi(
-      {
-        config,
-        machineState: () => undefined,
-        commStats: () => undefined,
-        links: () => [],
-        startedAt: 0,
-        version: 't',
-      },
-      pino({ level: 'silent' }),
-    );
+    const app = buildApi(bareView(config), pino({ level: 'silent' }));
     const r = await app.inject('/api/production/daily');
     expect(r.statusCode).toBe(404);
     expect(r.json()).toEqual({ code: 'LG_NOT_FOUND', message: 'production is not running on this gateway' });

@@ -225,22 +225,8 @@ export class RollupWriter {
   write(acc: RollupAccumulator): number {
     let rows = 0;
     for (const res of RESOLUTIONS) {
-      const stmt = this.upserts[res];
       for (const [bucket, series, a] of acc.entries(res)) {
-        stmt.run(
-          bucket,
-          series,
-          a.cnt,
-          a.n,
-          a.sum,
-          a.min,
-          a.max,
-          a.last,
-          a.lastTs,
-          a.dsum,
-          a.firstSeq,
-          a.lastSeq,
-        );
+        this.writeOne(res, bucket, series, a);
         rows++;
       }
     }
