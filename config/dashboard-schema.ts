@@ -16,6 +16,13 @@ export const DashboardSection = T.Object(
         description: 'a session unused this long is ended. Default 480',
       }),
     ),
+    sessionMaxHours: T.Optional(
+      T.Integer({
+        minimum: 1,
+        maximum: 8760,
+        description: 'a session this old is ended however busy it is (sign in again). Default 24',
+      }),
+    ),
     bodyLimitBytes: T.Optional(
       T.Integer({ minimum: 1024, maximum: 10485760, description: 'largest request body. Default 65536' }),
     ),

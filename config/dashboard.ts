@@ -6,6 +6,8 @@ import type { DashboardSection } from './dashboard-schema.js';
 export interface DashboardConfig {
   readonly kiosk: boolean;
   readonly sessionIdleMs: number;
+  /** Absolute lifetime of a session from sign-in. */
+  readonly sessionMaxMs: number;
   readonly bodyLimitBytes: number;
   readonly login: {
     readonly maxFailuresPerAccount: number;
@@ -20,6 +22,7 @@ export interface DashboardConfig {
 export const DASHBOARD_DEFAULTS: DashboardConfig = {
   kiosk: false,
   sessionIdleMs: 480 * 60_000,
+  sessionMaxMs: 24 * 3_600_000,
   bodyLimitBytes: 65_536,
   login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 20, windowMs: 15 * 60_000 },
   tls: null,
@@ -35,6 +38,7 @@ export function normaliseDashboard(
   return {
     kiosk: input?.kiosk ?? d.kiosk,
     sessionIdleMs: (input?.sessionIdleMinutes ?? d.sessionIdleMs / 60_000) * 60_000,
+    sessionMaxMs: (input?.sessionMaxHours ?? d.sessionMaxMs / 3_600_000) * 3_600_000,
     bodyLimitBytes: input?.bodyLimitBytes ?? d.bodyLimitBytes,
     login: {
       maxFailuresPerAccount: input?.login?.maxFailuresPerAccount ?? d.login.maxFailuresPerAccount,

@@ -46,7 +46,11 @@ export class AuthService {
 
   private constructor(private readonly deps: AuthDeps) {
     this.users = new UserStore(deps.db, deps.now);
-    this.sessions = new SessionStore(deps.db, { idleMs: deps.config.sessionIdleMs, now: deps.now });
+    this.sessions = new SessionStore(deps.db, {
+      idleMs: deps.config.sessionIdleMs,
+      maxMs: deps.config.sessionMaxMs,
+      now: deps.now,
+    });
     this.limiter = new LoginLimiter({ ...deps.config.login, now: deps.now });
   }
 

@@ -3,8 +3,9 @@ import type { Database } from 'better-sqlite3';
 
 /**
  * Server-side sessions (`auth_session`). The cookie holds a random 256-bit id; the table holds
- * its SHA-256. A session unused for `idleMs` is gone. To spare the SD card, the last-use time
- * is written at most once per `touchEveryMs` (so the idle timeout is exact to that much).
+ * its SHA-256. A session unused for `idleMs` is gone, and so is one older than `maxMs` however
+ * busy (a stolen cookie does not live for ever). To spare the SD card, the last-use time is
+ * written at most once per `touchEveryMs` (so the idle timeout is exact to that much).
  */
 export interface Session {
   readonly user: string;
@@ -20,7 +21,7 @@ export class SessionStore {
 
   constructor(
     private readonly db: Database,
-    private readonly opts: { idleMs: number; now: () => number },
+    private readonly opts: { idleMs: number; maxMs: number; now: () => number },
   ) {
     this.touchEveryMs = Math.min(60_000, Math.floor(opts.idleMs / 10));
   }
@@ -36,7 +37,7 @@ export class SessionStore {
     return { id, session: { user, csrf, createdTs: t } };
   }
 
-  /** The live session for a cookie value, or null (unknown, or idle too long: then deleted). */
+  /** The live session for a cookie value, or null (unknown, idle too long or too old: then deleted). */
   get(id: string): Session | null {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(id)) return null;
     const h = hashId(id);
@@ -45,7 +46,7 @@ export class SessionStore {
       .get(h) as { user: string; csrf: string; created_ts: number; seen_ts: number } | undefined;
     if (!r) return null;
     const t = this.opts.now();
-    if (t - r.seen_ts > this.opts.idleMs) {
+    if (t - r.seen_ts > this.opts.idleMs || t - r.created_ts > this.opts.maxMs) {
       this.db.prepare('DELETE FROM auth_session WHERE id_hash = ?').run(h);
       return null;
     }
@@ -62,10 +63,11 @@ export class SessionStore {
     return this.db.prepare('DELETE FROM auth_session WHERE user = ?').run(user).changes;
   }
 
-  /** Drops idle sessions; called now and then (and at start). */
+  /** Drops idle and too old sessions; called now and then (and at start). */
   sweep(): number {
+    const t = this.opts.now();
     return this.db
-      .prepare('DELETE FROM auth_session WHERE seen_ts < ?')
-      .run(this.opts.now() - this.opts.idleMs).changes;
+      .prepare('DELETE FROM auth_session WHERE seen_ts < ? OR created_ts < ?')
+      .run(t - this.opts.idleMs, t - this.opts.maxMs).changes;
   }
 }

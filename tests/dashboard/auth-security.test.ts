@@ -88,6 +88,25 @@ describe('sessions', () => {
       401,
     );
   });
+
+  it('ends a busy session after its absolute lifetime (24 h) and sweeps it', async () => {
+    h = harness();
+    const s = await login(h.app, 'manager');
+    const read = () => h.app.inject({ url: '/api/machines', headers: { cookie: s.cookie } });
+    // Used every 4 hours: never idle, yet it ends 24 h after sign-in.
+    for (let i = 0; i < 5; i++) {
+      h.clock.t += 4 * 3_600_000;
+      expect((await read()).statusCode).toBe(200);
+    }
+    h.clock.t += 4 * 3_600_000 + 1;
+    expect((await read()).statusCode).toBe(401);
+    const other = await login(h.app, 'operator');
+    h.clock.t += 24 * 3_600_000 + 1;
+    expect(h.auth.sessions.sweep()).toBe(1);
+    expect((await h.app.inject({ url: '/api/machines', headers: { cookie: other.cookie } })).statusCode).toBe(
+      401,
+    );
+  });
 });
 
 describe('CSRF and request limits', () => {
