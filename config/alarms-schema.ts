@@ -86,6 +86,12 @@ export const RouteInput = T.Object(
       }),
     ),
     lines: T.Optional(T.Array(Id, { description: 'only these lines (default: all)' })),
+    notifyReturn: T.Optional(
+      T.Boolean({
+        description:
+          'also send a short "returned to normal" message for each alarm this route sent, once it clears. Default false',
+      }),
+    ),
     hours: T.Optional(
       T.Object(
         { from: Clock, to: Clock },

@@ -16,6 +16,8 @@ export interface RouteConfig {
   readonly lines: readonly string[] | null;
   /** Minutes of the site day [from, to); to < from wraps past midnight. */
   readonly hours: { readonly from: number; readonly to: number } | null;
+  /** Also a "returned to normal" message for each activation this route's channels were sent. */
+  readonly notifyReturn?: boolean;
 }
 
 export interface AlarmsConfig {
@@ -147,6 +149,7 @@ export function normaliseAlarms(
       maxSeverity: (r.maxSeverity ?? ALARM_DEFAULTS.routeMaxSeverity) as Severity,
       lines: r.lines ?? null,
       hours: r.hours ? { from: minutes(r.hours.from), to: minutes(r.hours.to) } : null,
+      notifyReturn: r.notifyReturn ?? false,
     })),
     escalation: input?.escalation
       ? {

@@ -61,6 +61,27 @@ export function composeAlarm(e: AlarmEventRecord, ctx: ComposeContext, escalatio
   };
 }
 
+/** "Returned to normal": short, for an alarm whose activation this channel was sent. */
+export function composeReturn(e: AlarmEventRecord, ctx: ComposeContext): OutgoingMessage {
+  const when = formatSiteTime(e.ts, ctx.timezone, ctx.lang);
+  const head = ctx.lang === 'vi' ? 'Đã trở lại bình thường' : 'Returned to normal';
+  const where =
+    ctx.lang === 'vi' ? `Dây chuyền: ${ctx.lineName} · ${when}` : `Line: ${ctx.lineName} · ${when}`;
+  const state =
+    e.state === 'returned_unack'
+      ? ctx.lang === 'vi'
+        ? '\nChưa ai xác nhận cảnh báo này.'
+        : '\nNobody has acknowledged this alarm yet.'
+      : '';
+  return {
+    kind: 'return',
+    severity: e.severity,
+    subject: `[linegate] ${head}: ${e.message[ctx.lang]}`.slice(0, 200),
+    text: `${head}: ${e.message[ctx.lang]}\n${where}${state}${link(ctx, `/#/alarms/${encodeURIComponent(e.alarm)}`)}`,
+    data: data(e),
+  };
+}
+
 export function composeSummary(
   held: { count: number; machines: readonly string[]; reason: 'flood' | 'chatter' | 'limit' },
   since: number,

@@ -6,10 +6,16 @@ import type { AlarmView } from '../alarm-view.js';
 import type { RestartNotice } from '../engine.js';
 import { createNotifier } from '../notifiers/registry.js';
 import type { Notifier } from '../notifiers/types.js';
-import { type ComposeContext, composeAlarm, composeRestart, composeSummary } from './compose.js';
+import {
+  type ComposeContext,
+  composeAlarm,
+  composeRestart,
+  composeReturn,
+  composeSummary,
+} from './compose.js';
 import { Dispatcher } from './dispatcher.js';
 import { type NewMessage, NotifyQueue } from './queue-store.js';
-import { routeAlarm } from './route.js';
+import { routeAlarm, routeReturn } from './route.js';
 import { StormGuard } from './storm.js';
 
 export interface NotificationsDeps {
@@ -104,7 +110,10 @@ export class Notifications {
       const events = this.deps.alarms.eventsAfter(cursor);
       if (events.length === 0) break;
       const out: NewMessage[] = [];
-      for (const e of events) if (e.event === 'activate') out.push(...this.messagesFor(e));
+      for (const e of events) {
+        if (e.event === 'activate') out.push(...this.messagesFor(e));
+        else if (e.event === 'return') out.push(...this.returnsFor(e, out));
+      }
       const last = events[events.length - 1]?.id ?? cursor;
       q.enqueue(out, this.now(), () => q.setMeta('cursor', String(last)));
     }
@@ -190,6 +199,30 @@ export class Notifications {
         channel,
         due,
         message: composeAlarm(e, this.ctx(channel, e.line)),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Return-to-normal messages, only on channels whose last message for this alarm was its
+   * activation (held by the storm guard or already closed → nothing). `pending` holds the
+   * messages of this round not yet in the queue (an activation and its return in one batch).
+   */
+  private returnsFor(e: AlarmEventRecord, pending: readonly NewMessage[]): NewMessage[] {
+    const q = this.queue as NotifyQueue;
+    const out: NewMessage[] = [];
+    for (const channel of routeReturn(e, this.deps.config)) {
+      const last = [...pending]
+        .reverse()
+        .find((m) => m.channel === channel && m.message.data?.id === e.alarm);
+      const owed = last ? last.message.kind === 'alarm' : q.returnOwed(channel, e.alarm);
+      if (!owed) continue;
+      out.push({
+        dedup: `n:${e.id}:${channel}`,
+        channel,
+        due: e.ts,
+        message: composeReturn(e, this.ctx(channel, e.line)),
       });
     }
     return out;

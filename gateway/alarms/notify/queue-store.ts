@@ -34,7 +34,7 @@ CREATE TABLE notify_meta (
 
 /** What a notifier sends. Texts are composed at enqueue time, in the channel's language. */
 export interface OutgoingMessage {
-  readonly kind: 'alarm' | 'escalation' | 'summary' | 'restart';
+  readonly kind: 'alarm' | 'escalation' | 'summary' | 'restart' | 'return';
   readonly severity: number;
   readonly subject: string;
   readonly text: string;
@@ -126,6 +126,20 @@ export class NotifyQueue {
       .prepare(sql)
       .pluck()
       .get(...args) as number;
+  }
+
+  /**
+   * Whether the last activation message queued for `alarm` on `channel` has no
+   * "returned to normal" message after it yet (so a return is owed on that channel).
+   */
+  returnOwed(channel: string, alarm: string): boolean {
+    const kind = this.db
+      .prepare(
+        "SELECT json_extract(message, '$.kind') FROM notify_queue WHERE channel = ? AND json_extract(message, '$.data.id') = ? AND json_extract(message, '$.kind') IN ('alarm', 'return') ORDER BY id DESC LIMIT 1",
+      )
+      .pluck()
+      .get(channel, alarm);
+    return kind === 'alarm';
   }
 
   /**
