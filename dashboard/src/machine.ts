@@ -30,6 +30,7 @@ export interface Machine {
   stateSince?: number;
   fault?: { code: number; text: LocalText } | null;
   product?: string | null;
+  productName?: LocalText | null;
   today?: { good: number; reject: number; kg: number };
   // From the alarms part:
   alarms?: { active: number; unacked: number; highestSeverity: number | null };
@@ -56,7 +57,9 @@ export function machineState(m: Machine): string {
   return 'running';
 }
 
-export function productOf(m: Machine): string | null {
+/** The product's name in the language (its id if the config gives none), else the recipe point. */
+export function productOf(m: Machine, l: 'vi' | 'en'): string | null {
+  if (m.productName) return m.productName[l] || m.productName.vi;
   if (m.product) return m.product;
   const r = byRole(m, 'recipe');
   return r && r.value !== null ? String(r.value) : null;

@@ -101,6 +101,7 @@ function productionOf(view: GatewayView, id: string) {
     stateSince: p?.stateSince ?? null,
     fault: p?.fault ?? null,
     product: p?.product ?? null,
+    productName: p?.productName ?? null,
     today: p?.today ?? null,
   };
 }

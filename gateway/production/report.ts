@@ -163,6 +163,7 @@ export function machineSummary(e: ProductionEngine, machine: string, now: number
     stateSince: t.since,
     fault,
     product: t.product?.id ?? null,
+    productName: t.product?.name ?? null,
     today: { good: row.good, reject: row.reject, kg: row.kg },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Machine, machineState, RateMeter } from '../../dashboard/src/machine.js';
+import { type Machine, machineState, productOf, RateMeter } from '../../dashboard/src/machine.js';
 
 /** The board's pure helpers: a machine's state before the production part lands, and the rate. */
 const machine = (over: Partial<Machine>, points: Partial<Machine['points'][number]>[] = []): Machine => ({
@@ -46,6 +46,20 @@ describe('machineState', () => {
       ),
     ).toBe('stopped');
     expect(machineState(machine({}, [{ role: 'run', value: 1 }]))).toBe('running');
+  });
+});
+
+describe('productOf', () => {
+  it('shows the product name in the language, else its id, else the recipe point', () => {
+    const named = machine({
+      product: 'cc-250',
+      productName: { vi: 'Cơm cháy 250 g', en: 'Rice crust 250 g' },
+    });
+    expect(productOf(named, 'vi')).toBe('Cơm cháy 250 g');
+    expect(productOf(named, 'en')).toBe('Rice crust 250 g');
+    expect(productOf(machine({ product: 'cc-250', productName: null }), 'vi')).toBe('cc-250');
+    expect(productOf(machine({}, [{ role: 'recipe', value: 3 }]), 'en')).toBe('3');
+    expect(productOf(machine({}), 'vi')).toBeNull();
   });
 });
 

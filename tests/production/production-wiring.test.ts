@@ -107,6 +107,7 @@ dataDir: ${dataDir}
     expect(m).toMatchObject({
       state: 'stopped',
       product: 'cc-250',
+      productName: { vi: 'Cơm cháy 250 g', en: 'Rice crust 250 g' },
       fault: null,
       today: { good: made, kg: row?.kg },
     });

@@ -26,7 +26,7 @@ function Tile({ m, rate, now, onPick }: { m: Machine; rate: number | null; now: 
   const state = machineState(m);
   const main = mainPoint(m);
   const count = countPoint(m);
-  const product = productOf(m);
+  const product = productOf(m, l);
   const alarms = m.alarms?.active ?? 0;
   return (
     <button type="button" class={`tile st-${state}`} data-machine={m.id} onClick={onPick}>
