@@ -105,6 +105,13 @@ export const RouteInput = T.Object(
 export const AlarmsSection = T.Object(
   {
     enabled: T.Optional(T.Boolean()),
+    historyDays: T.Optional(
+      T.Integer({
+        minimum: 30,
+        maximum: 36500,
+        description: 'alarm events (the history, ISA-18.2 records) older than this are deleted. Default 730',
+      }),
+    ),
     dashboardUrl: T.Optional(
       T.String({ description: 'link in every message, e.g. http://gateway.local:8080' }),
     ),

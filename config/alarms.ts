@@ -23,6 +23,8 @@ export interface RouteConfig {
 export interface AlarmsConfig {
   readonly machines: readonly AlarmMachine[];
   readonly dashboardUrl: string | null;
+  /** Alarm events older than this are deleted (absent: 730 days). */
+  readonly historyMs?: number;
   readonly timezone: string;
   /** Line id → name, for message texts. */
   readonly lineNames?: Readonly<Record<string, string>>;
@@ -43,6 +45,7 @@ export interface AlarmsConfig {
 }
 
 export const ALARM_DEFAULTS = {
+  historyDays: 730,
   commLossSeverity: 2,
   commLossOnDelayS: 10,
   stillForS: 60,
@@ -133,6 +136,7 @@ export function normaliseAlarms(
   return {
     machines: alarmMachines,
     dashboardUrl: input?.dashboardUrl ?? null,
+    historyMs: (input?.historyDays ?? ALARM_DEFAULTS.historyDays) * 86_400_000,
     timezone,
     lineNames,
     channels: (input?.channels ?? [])

@@ -183,6 +183,16 @@ export class AlarmStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * Deletes events older than `before` (retention), never the newest one: ids continue from
+   * the largest present, and the notification cursor must never see an id again.
+   */
+  prune(before: number): number {
+    return this.db
+      .prepare('DELETE FROM alarm_event WHERE ts < ? AND id < (SELECT MAX(id) FROM alarm_event)')
+      .run(before).changes;
+  }
+
   lastEventId(): number {
     return (this.db.prepare('SELECT COALESCE(MAX(id), 0) FROM alarm_event').pluck().get() as number) ?? 0;
   }

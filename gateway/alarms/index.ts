@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AlarmsConfig } from '../../config/alarms.js';
+import { ALARM_DEFAULTS, type AlarmsConfig } from '../../config/alarms.js';
 import type { AlarmsHandle } from '../api/alarm-routes.js';
 import type { EventBus } from '../runtime/event-bus.js';
 import type { AuditLog } from '../store/audit.js';
@@ -62,6 +62,14 @@ export function startAlarms(config: AlarmsConfig, deps: AlarmsDeps): RunningAlar
   deps.bus.on('machine-status', owner, (e) => engine.status(e));
   engine.start();
   notifications.start(() => engine.list({ active: true }));
+  const keepMs = config.historyMs ?? ALARM_DEFAULTS.historyDays * 86_400_000;
+  const prune = () => {
+    const n = store.prune(Date.now() - keepMs);
+    if (n > 0) log.info({ deleted: n, keepDays: keepMs / 86_400_000 }, 'old alarm events deleted');
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref?.();
   log.info({ machines: config.machines.length, channels: config.channels.length }, 'alarms started');
   const handle: AlarmsHandle = {
     list: (f) => engine.list(f),
@@ -79,6 +87,7 @@ export function startAlarms(config: AlarmsConfig, deps: AlarmsDeps): RunningAlar
     handle,
     notifications,
     async stop() {
+      clearInterval(pruneTimer);
       deps.bus.removeListeners(owner);
       engine.stop();
       await notifications.stop();
