@@ -33,6 +33,45 @@ export const MqttUplinkSink = T.Object(
     samplesPerMessage: T.Optional(
       T.Integer({ minimum: 1, maximum: 10000, description: 'telemetry samples of one machine per message' }),
     ),
+    format: T.Optional(
+      T.Union([T.Literal('json'), T.Literal('sparkplug-b')], {
+        description:
+          'json: {prefix}/{site}/{line}/{machine}/… topics (default); sparkplug-b: spBv1.0 NBIRTH/DBIRTH/DDATA/NDEATH, one device per machine (alarms and production stay JSON)',
+      }),
+    ),
+    sparkplug: T.Optional(
+      T.Object(
+        {
+          groupId: T.Optional(
+            T.String({
+              pattern: '^[^/+#\\s]+$',
+              description: 'Sparkplug group id; default: the prefix, / → _',
+            }),
+          ),
+          edgeNodeId: T.Optional(
+            T.String({
+              pattern: '^[^/+#\\s]+$',
+              description: 'Sparkplug edge node id; default: the site id',
+            }),
+          ),
+          qos: T.Optional(
+            T.Union([T.Literal(0), T.Literal(1)], {
+              description:
+                'QoS of DDATA. Default 1: a row leaves the outbox only after the PUBACK (Sparkplug 3.0 asks for 0, which can lose data on a dropped connection)',
+            }),
+          ),
+          historicalAfterS: T.Optional(
+            T.Integer({
+              minimum: 1,
+              maximum: 86400,
+              description:
+                'values older than this when sent (a replayed backlog) are marked is_historical. Default 60',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     tls: T.Optional(
       T.Object(
         {

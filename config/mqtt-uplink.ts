@@ -30,6 +30,13 @@ export function normaliseUplink(
     prefix: s.prefix ?? UPLINK_DEFAULTS.prefix,
     keepaliveSeconds: s.keepaliveSeconds ?? UPLINK_DEFAULTS.keepaliveSeconds,
     samplesPerMessage: s.samplesPerMessage ?? UPLINK_DEFAULTS.samplesPerMessage,
+    format: s.format ?? 'json',
+    sparkplug: {
+      groupId: s.sparkplug?.groupId ?? null,
+      edgeNodeId: s.sparkplug?.edgeNodeId ?? null,
+      qos: s.sparkplug?.qos ?? 1,
+      historicalAfterMs: (s.sparkplug?.historicalAfterS ?? 60) * 1000,
+    },
     tls: s.tls
       ? {
           ca: file(s.tls.ca),
@@ -57,6 +64,7 @@ export function uplinkIssues(
     if (s.tls && (s.tls.cert === undefined) !== (s.tls.key === undefined))
       at(['tls'], 'cert and key go together');
     if (s.password !== undefined && s.username === undefined) at(['password'], 'needs a username');
+    if (s.sparkplug && s.format !== 'sparkplug-b') at(['sparkplug'], 'needs format: sparkplug-b');
     if (s.prefix?.includes('//')) at(['prefix'], 'an empty topic level (//) is not allowed');
   });
   return out;

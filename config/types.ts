@@ -136,6 +136,15 @@ export interface MqttUplinkSinkConfig extends SinkCommonConfig {
     readonly key: string | null;
     readonly servername: string | null;
   } | null;
+  /** `json` (Unified Namespace topics) or `sparkplug-b` (spBv1.0 births, deaths and DDATA). */
+  readonly format: 'json' | 'sparkplug-b';
+  /** Sparkplug ids; null = derived: group from the prefix, edge node from the site id. */
+  readonly sparkplug: {
+    readonly groupId: string | null;
+    readonly edgeNodeId: string | null;
+    readonly qos: 0 | 1;
+    readonly historicalAfterMs: number;
+  };
 }
 
 export type SinkConfig = InfluxV1SinkConfig | InfluxV2SinkConfig | MqttUplinkSinkConfig;

@@ -1,6 +1,12 @@
 import type { SinkConfig } from '../../config/types.js';
 import { createLineEncoder, createV1Writer, createV2Writer, type SeriesTags } from './influx/index.js';
-import { createUplinkEncoder, gatewayTopic, UplinkWriter } from './mqtt-uplink/index.js';
+import {
+  createSparkplugEncoder,
+  createUplinkEncoder,
+  gatewayTopic,
+  sparkplugSessionFor,
+  UplinkWriter,
+} from './mqtt-uplink/index.js';
 import type { LineWriter, RowEncoder } from './types.js';
 
 /** Register, don't branch: one writer factory per sink type of the config. */
@@ -35,6 +41,10 @@ export const SINK_WRITERS: {
       samplesPerMessage: c.samplesPerMessage,
       statusTopic: gatewayTopic({ prefix: c.prefix, site: ctx.site }, 'status'),
       tls: c.tls,
+      sparkplug:
+        c.format === 'sparkplug-b'
+          ? { session: sparkplugSessionFor(c, ctx.site), qos: c.sparkplug.qos }
+          : null,
       ...(c.username !== undefined ? { username: c.username } : {}),
       ...(c.password !== undefined ? { password: c.password } : {}),
     }),
@@ -62,7 +72,12 @@ export const SINK_ENCODERS: {
 } = {
   'influxdb-v1': (_c, ctx) => createLineEncoder({ tagsFor: ctx.tagsFor }),
   'influxdb-v2': (_c, ctx) => createLineEncoder({ tagsFor: ctx.tagsFor }),
-  'mqtt-uplink': (c, ctx) => createUplinkEncoder({ prefix: c.prefix, site: ctx.site, seriesOf: ctx.tagsFor }),
+  'mqtt-uplink': (c, ctx) =>
+    (c.format === 'sparkplug-b' ? createSparkplugEncoder : createUplinkEncoder)({
+      prefix: c.prefix,
+      site: ctx.site,
+      seriesOf: ctx.tagsFor,
+    }),
 };
 
 export function createEncoder(c: SinkConfig, ctx: EncoderContext): RowEncoder {

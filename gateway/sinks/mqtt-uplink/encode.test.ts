@@ -162,8 +162,8 @@ describe('grouping lines into messages', () => {
       ['dryer-1/state', 1, true],
       ['dryer-1/telemetry', 1, false],
     ]);
-    expect(JSON.parse(msgs[0]?.payload ?? '').map((s: { id: string }) => s.id)).toEqual(['1', '2']);
-    expect(JSON.parse(msgs[2]?.payload ?? '')).toMatchObject({ state: 'idle', id: '4' });
+    expect(JSON.parse(String(msgs[0]?.payload ?? '')).map((s: { id: string }) => s.id)).toEqual(['1', '2']);
+    expect(JSON.parse(String(msgs[2]?.payload ?? ''))).toMatchObject({ state: 'idle', id: '4' });
   });
 
   it('caps the samples per message', () => {

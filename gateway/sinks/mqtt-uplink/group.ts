@@ -1,10 +1,11 @@
 import { SEP, type UplinkKind } from './encode.js';
 
-/** One PUBLISH: QoS 1 always; `retain` for last-value topics (machine state, gateway status). */
+/** One PUBLISH: QoS 1 unless `qos` says 0 (Sparkplug births); `retain` for last-value topics. */
 export interface UplinkMessage {
   readonly topic: string;
-  readonly payload: string;
+  readonly payload: string | Buffer;
   readonly retain: boolean;
+  readonly qos?: 0 | 1;
   /** Rows it carries. */
   readonly rows: number;
 }

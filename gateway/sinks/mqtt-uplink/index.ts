@@ -8,5 +8,8 @@ export {
   UNKNOWN_LINE,
   type UplinkEncoderDeps,
 } from './encode.js';
+export { createSparkplugEncoder, encodeSparkplugRow } from './encode-sparkplug.js';
 export { groupUplinkLines, type UplinkMessage } from './group.js';
+export { groupSparkplugLines } from './group-sparkplug.js';
+export { decodeSparkplug, SparkplugSession, sparkplugSessionFor } from './sparkplug.js';
 export { classifyUplinkError, UplinkWriter, type UplinkWriterOptions } from './writer.js';

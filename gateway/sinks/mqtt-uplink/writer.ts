@@ -4,6 +4,8 @@ import type { ErrorCode } from '../../core/errors.js';
 import { classifyClientError } from '../../sources/mqtt/client-source.js';
 import type { LineWriter, WriteResult } from '../types.js';
 import { groupUplinkLines, type UplinkMessage } from './group.js';
+import { groupSparkplugLines } from './group-sparkplug.js';
+import { SparkplugSession } from './sparkplug.js';
 
 export interface UplinkWriterOptions {
   readonly url: string;
@@ -23,6 +25,11 @@ export interface UplinkWriterOptions {
     readonly servername: string | null;
   } | null;
   readonly now?: () => number;
+  /**
+   * `format: sparkplug-b`: births, deaths and DDATA of this session instead of the JSON status
+   * topic and telemetry arrays; DDATA at `qos` (births at QoS 0).
+   */
+  readonly sparkplug?: { readonly session: SparkplugSession; readonly qos: 0 | 1 } | null;
 }
 
 type Failure = Exclude<WriteResult, { ok: true }>;
@@ -79,17 +86,31 @@ export class UplinkWriter implements LineWriter {
   }
 
   async write(lines: readonly string[], signal?: AbortSignal): Promise<WriteResult> {
-    let messages: UplinkMessage[];
-    try {
-      messages = groupUplinkLines(lines, this.o.samplesPerMessage);
-    } catch (err) {
-      return { ok: false, kind: 'bad-lines', lines: [], message: (err as Error).message };
+    const sp = this.o.sparkplug;
+    let messages: UplinkMessage[] = [];
+    if (!sp) {
+      try {
+        messages = groupUplinkLines(lines, this.o.samplesPerMessage);
+      } catch (err) {
+        return { ok: false, kind: 'bad-lines', lines: [], message: (err as Error).message };
+      }
     }
     let client: MqttClient;
     try {
       client = await this.connected(signal);
     } catch (err) {
       return classifyUplinkError(err as Error, this.target);
+    }
+    if (sp) {
+      // Numbered by the session, so only once connected (after this session's births).
+      try {
+        messages = groupSparkplugLines(lines, sp.session, {
+          maxMetrics: this.o.samplesPerMessage,
+          qos: sp.qos,
+        });
+      } catch (err) {
+        return { ok: false, kind: 'bad-lines', lines: [], message: (err as Error).message };
+      }
     }
     return this.publishAll(client, messages, signal);
   }
@@ -109,7 +130,11 @@ export class UplinkWriter implements LineWriter {
           resolve();
         });
       };
-      if (client.connected)
+      const sp = this.o.sparkplug;
+      if (client.connected && sp) {
+        const death = sp.session.will();
+        client.publish(death.topic, death.payload, { qos: 1, retain: false }, end);
+      } else if (client.connected)
         client.publish(this.o.statusTopic, this.status('offline'), { qos: 1, retain: true }, end);
       else end();
     });
@@ -128,6 +153,8 @@ export class UplinkWriter implements LineWriter {
     if (this.client?.connected) return Promise.resolve(this.client);
     this.drop();
     const o = this.o;
+    o.sparkplug?.session.nextSession();
+    const death = o.sparkplug?.session.will();
     const opts: IClientOptions = {
       clientId: o.clientId,
       clean: true,
@@ -135,14 +162,16 @@ export class UplinkWriter implements LineWriter {
       keepalive: o.keepaliveSeconds,
       connectTimeout: o.timeoutMs,
       reconnectPeriod: 0,
-      will: {
-        topic: o.statusTopic,
-        payload: Buffer.from(
-          JSON.stringify({ state: 'offline', clientId: o.clientId, reason: 'connection lost' }),
-        ),
-        qos: 1,
-        retain: true,
-      },
+      will: death
+        ? { topic: death.topic, payload: death.payload, qos: 1, retain: false }
+        : {
+            topic: o.statusTopic,
+            payload: Buffer.from(
+              JSON.stringify({ state: 'offline', clientId: o.clientId, reason: 'connection lost' }),
+            ),
+            qos: 1,
+            retain: true,
+          },
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
     };
@@ -170,8 +199,9 @@ export class UplinkWriter implements LineWriter {
           return;
         }
         this.client = client;
-        // Birth: retained online, before any data on this connection.
-        client.publish(o.statusTopic, this.status('online'), { qos: 1, retain: true }, () => undefined);
+        // Birth before any data on this connection: Sparkplug NBIRTH + DBIRTHs, or retained online.
+        if (o.sparkplug) this.sparkplugBirths(client, o.sparkplug.session);
+        else client.publish(o.statusTopic, this.status('online'), { qos: 1, retain: true }, () => undefined);
         resolve(client);
       };
       const onConnect = (): void => settle(null);
@@ -187,6 +217,19 @@ export class UplinkWriter implements LineWriter {
       client.on('close', onClose);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Births now, and again whenever a host application sends the Rebirth command (NCMD). */
+  private sparkplugBirths(client: MqttClient, session: SparkplugSession): void {
+    const publishBirths = (): void => {
+      for (const m of session.births()) client.publish(m.topic, m.payload, { qos: 0 }, () => undefined);
+    };
+    const ncmd = session.topic('NCMD');
+    client.subscribe(ncmd, { qos: 0 }, () => undefined);
+    client.on('message', (topic, payload) => {
+      if (topic === ncmd && SparkplugSession.isRebirth(payload) && this.client === client) publishBirths();
+    });
+    publishBirths();
   }
 
   private publishAll(
@@ -218,7 +261,7 @@ export class UplinkWriter implements LineWriter {
       signal?.addEventListener('abort', onAbort, { once: true });
       arm();
       for (const m of messages) {
-        client.publish(m.topic, m.payload, { qos: 1, retain: m.retain }, (err) => {
+        client.publish(m.topic, m.payload, { qos: m.qos ?? 1, retain: m.retain }, (err) => {
           if (done) return;
           if (err) return finish(retry(`publish to ${m.topic}: ${err.message}`));
           arm();
