@@ -12,13 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttUplinkSinkConfig } from '../config/types.js';
-import { RunningSink } from '../gateway/runtime/running-sink.js';
-import { createEncoder, createWriter } from '../gateway/sinks/registry.js';
-import { Store } from '../gateway/store/index.js';
-import { closeClients, configFrom, connect, waitFor } from './helpers/mqtt.js';
+import { closeClients, connect, waitFor } from './helpers/mqtt.js';
+import { type Gateway, PREFIX, startGateway, uplinkConfig } from './helpers/uplink.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from './peers/mosquitto.js';
 import { hasCommand, requirePeer } from './peers/require-peer.js';
 
@@ -26,94 +22,6 @@ const hasMosquitto = requirePeer('mosquitto', mosquittoAvailable, {
   aptPackages: 'mosquitto mosquitto-clients',
 });
 const hasOpenssl = requirePeer('openssl', () => hasCommand('openssl'));
-
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const PREFIX = 'coop';
-const SITE_ID = 'htx-test';
-
-function uplinkConfig(url: string, clientId: string, extra = ''): MqttUplinkSinkConfig {
-  const config = configFrom(`
-site: { id: ${SITE_ID}, name: HTX thử }
-lines: [{ id: pack, name: Đóng gói }]
-machines:
-  - id: packer-1
-    name: Máy 1
-    kind: packer
-    line: pack
-    connection: { type: mqtt, source: lan, topic: 'x/packer-1' }
-    points: [{ name: w, path: w, type: number, unit: g }]
-  - id: packer-2
-    name: Máy 2
-    kind: packer
-    line: pack
-    connection: { type: mqtt, source: lan, topic: 'x/packer-2' }
-    points: [{ name: w, path: w, type: number, unit: g }]
-mqtt:
-  clients: [{ id: lan, url: 'mqtt://127.0.0.1:1', clientId: unused }]
-sinks:
-  - id: central
-    type: mqtt-uplink
-    url: ${url}
-    clientId: ${clientId}
-    prefix: ${PREFIX}
-    timeoutMs: 2000
-    batchSize: 300
-    samplesPerMessage: 40
-${extra}`);
-  const c = config.sinks[0];
-  if (c?.type !== 'mqtt-uplink') throw new Error('no uplink sink');
-  return c;
-}
-
-interface Gateway {
-  readonly store: Store;
-  readonly sink: RunningSink;
-  /** Samples n in [from, to) alternating between the two packers, plus a state row every 50 (packer-1, -2, -1…). */
-  append(from: number, to: number): void;
-  stop(): Promise<void>;
-}
-
-function startGateway(dataDir: string, c: MqttUplinkSinkConfig): Gateway {
-  const store = Store.open({ dataDir, log });
-  const ctx = { site: SITE_ID, tagsFor: () => ({ site: SITE_ID, line: 'pack', unit: 'g' }) };
-  const sink = new RunningSink({
-    outbox: store.registerSink(c.id, { from: 'start' }),
-    encode: createEncoder(c, ctx),
-    writer: createWriter(c, ctx),
-    log,
-    batchSize: c.batchSize,
-    idlePollMs: 20,
-    backoff: { baseMs: 50, maxMs: 400 },
-    slowRetryMs: 300,
-  });
-  sink.start();
-  const t0 = Date.now();
-  return {
-    store,
-    sink,
-    append(from, to) {
-      for (let n = from; n < to; n++) {
-        const machine = `packer-${(n % 2) + 1}`;
-        store.append([{ machine, point: 'w', value: n, quality: 'good', ts: t0 + n }]);
-        if (n % 50 === 0)
-          store.appendEvents([
-            {
-              measurement: 'machine_state',
-              tags: { site: SITE_ID, line: 'pack', machine: `packer-${((n / 50) % 2) + 1}`, kind: 'packer' },
-              fields: { state: n % 100 === 0 ? 'running' : 'idle', previous: 'stopped', n },
-              ts: t0 + n,
-            },
-          ]);
-      }
-      store.flush();
-      sink.notify();
-    },
-    async stop() {
-      await sink.stop();
-      store.close();
-    },
-  };
-}
 
 /** A subscriber to the whole uplink tree that records sample values and state rows in arrival order. */
 interface Recorder {

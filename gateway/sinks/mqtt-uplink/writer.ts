@@ -71,8 +71,11 @@ const retry = (message: string): Failure => ({ ok: false, kind: 'retry', message
  * mqtts:// always verifies the broker (rejectUnauthorized); a refused certificate is a `fatal`
  * result with LG_MQTT_TLS (the runner retries slowly, with TLS again): never plain text.
  *
+ * With `sparkplug`, the status topic gives way to Sparkplug's own: the NDEATH is the will, the
+ * births go out on each connection (and on a Rebirth command), lines become DDATA (sparkplug.ts).
+ *
  * Calling rules: as LineWriter (one `write()` at a time); `close()` once at the end publishes
- * the retained `offline` status and disconnects.
+ * the retained `offline` status (Sparkplug: the NDEATH) and disconnects.
  */
 export class UplinkWriter implements LineWriter {
   readonly target: string;
