@@ -36,7 +36,7 @@ export const MqttUplinkSink = T.Object(
     format: T.Optional(
       T.Union([T.Literal('json'), T.Literal('sparkplug-b')], {
         description:
-          'json: {prefix}/{site}/{line}/{machine}/… topics (default); sparkplug-b: spBv1.0 NBIRTH/DBIRTH/DDATA/NDEATH, one device per machine (alarms and production stay JSON)',
+          'json or sparkplug-b (json: {prefix}/{site}/{line}/{machine}/… topics, the default; sparkplug-b: spBv1.0 NBIRTH/DBIRTH/DDATA/NDEATH, one device per machine, alarms and production stay JSON)',
       }),
     ),
     sparkplug: T.Optional(
@@ -45,19 +45,21 @@ export const MqttUplinkSink = T.Object(
           groupId: T.Optional(
             T.String({
               pattern: '^[^/+#\\s]+$',
-              description: 'Sparkplug group id; default: the prefix, / → _',
+              description:
+                'one topic level without / + # or spaces (the Sparkplug group id; default: the prefix, / → _)',
             }),
           ),
           edgeNodeId: T.Optional(
             T.String({
               pattern: '^[^/+#\\s]+$',
-              description: 'Sparkplug edge node id; default: the site id',
+              description:
+                'one topic level without / + # or spaces (the Sparkplug edge node id; default: the site id)',
             }),
           ),
           qos: T.Optional(
             T.Union([T.Literal(0), T.Literal(1)], {
               description:
-                'QoS of DDATA. Default 1: a row leaves the outbox only after the PUBACK (Sparkplug 3.0 asks for 0, which can lose data on a dropped connection)',
+                '0 or 1 (QoS of DDATA; default 1: a row leaves the outbox only after the PUBACK; Sparkplug 3.0 asks for 0, which can lose what is in flight when a connection drops)',
             }),
           ),
           historicalAfterS: T.Optional(
