@@ -1,20 +1,9 @@
-/**
- * The MQTT uplink in Sparkplug B form (`format: sparkplug-b`) against a real Mosquitto 2, read
- * back by a host-application-like subscriber that decodes every payload with Eclipse Tahu's
- * `sparkplug-payload`: NBIRTH first (seq 0, bdSeq), each device born before its first DDATA, seq
- * numbers consecutive modulo 256, every sample's value in outbox order, machine state as a
- * metric, a Rebirth command answered, the NDEATH will with the NBIRTH's bdSeq when the connection
- * dies, and a replayed backlog marked is_historical with nothing lost.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import sparkplugPayload from 'sparkplug-payload';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSparkplug } from '../gateway/sinks/mqtt-uplink/sparkplug.js';
-import { closeClients, connect, waitFor } from './helpers/mqtt.js';
-import { type Gateway, SITE_ID, startGateway, uplinkConfig } from './helpers/uplink.js';
+import { connect, waitFor } from './helpers/mqtt.js';
+import { firsts, range, SITE_ID, startGateway, uplinkConfig, uplinkTestState } from './helpers/uplink.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from './peers/mosquitto.js';
 import { requirePeer } from './peers/require-peer.js';
 
@@ -70,26 +59,8 @@ const values = (seen: readonly Seen[]) =>
   seen
     .filter((s) => s.type === 'DDATA')
     .flatMap((s) => s.metrics.filter((m) => m.name === 'w').map((m) => m.value));
-const firsts = (xs: readonly unknown[]) => {
-  const seen = new Set<unknown>();
-  return xs.filter((v) => !seen.has(v) && seen.add(v) !== undefined);
-};
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-const dirs: string[] = [];
-const gateways: Gateway[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'linegate-sparkplug-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  await closeClients();
-  await Promise.all(gateways.splice(0).map((g) => g.stop().catch(() => undefined)));
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, gateways } = uplinkTestState('linegate-sparkplug-');
 
 describe.skipIf(!hasMosquitto)('Sparkplug B uplink to Mosquitto', () => {
   let broker: Mosquitto;

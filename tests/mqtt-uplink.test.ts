@@ -8,13 +8,12 @@
  * config with an `mqtt-uplink` sink, and the runner that InfluxDB sinks use.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeClients, connect, waitFor } from './helpers/mqtt.js';
-import { type Gateway, PREFIX, startGateway, uplinkConfig } from './helpers/uplink.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, waitFor } from './helpers/mqtt.js';
+import { firsts, PREFIX, range, startGateway, uplinkConfig, uplinkTestState } from './helpers/uplink.js';
 import { type Mosquitto, mosquittoAvailable, startMosquitto } from './peers/mosquitto.js';
 import { hasCommand, requirePeer } from './peers/require-peer.js';
 
@@ -50,27 +49,7 @@ async function subscriber(url: string, clientId: string, clean = true): Promise<
   return r;
 }
 
-/** First occurrences (a resend after a lost PUBACK may repeat), which must be 0..n-1 in order. */
-function firsts(values: readonly number[]): number[] {
-  const seen = new Set<number>();
-  return values.filter((v) => !seen.has(v) && seen.add(v) !== undefined);
-}
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-const dirs: string[] = [];
-const gateways: Gateway[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'linegate-uplink-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  await closeClients();
-  await Promise.all(gateways.splice(0).map((g) => g.stop().catch(() => undefined)));
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, gateways } = uplinkTestState('linegate-uplink-');
 
 describe.skipIf(!hasMosquitto)('MQTT uplink to Mosquitto', () => {
   let broker: Mosquitto;

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmsConfig } from '../../config/alarms.js';
-import type { AlarmEngine } from '../../gateway/alarms/engine.js';
 import type { Notifier } from '../../gateway/alarms/notifiers/types.js';
-import { Notifications } from '../../gateway/alarms/notify/notifications.js';
 import type { OutgoingMessage } from '../../gateway/alarms/notify/queue-store.js';
 import {
   machine,
+  manualAlarms,
   rule,
-  silentLog,
   type TempAlarmDb,
   tempAlarmDb,
 } from '../../gateway/alarms/testdata/fixtures.js';
@@ -54,20 +52,7 @@ function setup(machines: AlarmsConfig['machines'], flood: Partial<AlarmsConfig['
   t = tempAlarmDb();
   const db = t;
   const rec = new Recorder('tg');
-  const engine: AlarmEngine = db.engine({ machines, now: () => now, tickMs: 3_600_000 });
-  const n = new Notifications({
-    config,
-    db: db.db,
-    alarms: db.store,
-    site: 's',
-    log: silentLog,
-    now: () => now,
-    checkMs: 3_600_000,
-    notifiers: new Map([['tg', rec]]),
-  });
-  engine.onEvent(() => n.onAlarmEvent());
-  engine.start();
-  n.start(() => engine.list({ active: true }));
+  const { engine, n } = manualAlarms(db, config, () => now, new Map([['tg', rec]]));
   stop = async () => {
     engine.stop();
     await n.stop();

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, afterEach } from 'vitest';
 import type { MqttUplinkSinkConfig } from '../../config/types.js';
 import { RunningSink } from '../../gateway/runtime/running-sink.js';
 import { createEncoder, createWriter } from '../../gateway/sinks/registry.js';
 import { Store } from '../../gateway/store/index.js';
-import { configFrom } from './mqtt.js';
+import { closeClients, configFrom } from './mqtt.js';
 
 /**
  * The uplink tests' gateway side: the real store (SQLite outbox), the registry's encoder and
@@ -94,6 +98,37 @@ export function startGateway(dataDir: string, c: MqttUplinkSinkConfig): Gateway 
     async stop() {
       await sink.stop();
       store.close();
+    },
+  };
+}
+
+/** First occurrences (a resend after a lost PUBACK may repeat), which must be 0..n-1 in order. */
+export function firsts<T>(values: readonly T[]): T[] {
+  const seen = new Set<T>();
+  return values.filter((v) => !seen.has(v) && seen.add(v) !== undefined);
+}
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Temp data dirs and gateways of one test file, cleaned up by hooks registered here: the
+ * gateways and MQTT clients after each test, the dirs after the file.
+ */
+export function uplinkTestState(dirPrefix: string): { tempDir(): string; gateways: Gateway[] } {
+  const dirs: string[] = [];
+  const gateways: Gateway[] = [];
+  afterEach(async () => {
+    await closeClients();
+    await Promise.all(gateways.splice(0).map((g) => g.stop().catch(() => undefined)));
+  });
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    gateways,
+    tempDir() {
+      const d = mkdtempSync(join(tmpdir(), dirPrefix));
+      dirs.push(d);
+      return d;
     },
   };
 }

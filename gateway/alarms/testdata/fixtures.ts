@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
+import type { AlarmsConfig } from '../../../config/alarms.js';
 import { AuditLog } from '../../store/audit.js';
 import { AlarmStore } from '../alarm-store.js';
 import { AlarmEngine, type AlarmEngineDeps, type AlarmMachine } from '../engine.js';
+import type { Notifier } from '../notifiers/types.js';
+import { Notifications } from '../notify/notifications.js';
 import type { AlarmRule } from '../types.js';
 
 export function rule(p: Partial<AlarmRule> & Pick<AlarmRule, 'id' | 'kind'>): AlarmRule {
@@ -74,4 +77,31 @@ export function tempAlarmDb(): TempAlarmDb {
   t.store = AlarmStore.open(t.db);
   t.audit = AuditLog.open(t.db);
   return t;
+}
+
+/**
+ * An engine and its notification router over `t`, wired as startAlarms does, on a clock the
+ * test moves (`now()`); their timers are an hour apart, so a test calls `tick()`/`check()`.
+ */
+export function manualAlarms(
+  t: TempAlarmDb,
+  config: AlarmsConfig,
+  now: () => number,
+  notifiers: ReadonlyMap<string, Notifier>,
+): { engine: AlarmEngine; n: Notifications } {
+  const engine = t.engine({ machines: config.machines, now, tickMs: 3_600_000 });
+  const n = new Notifications({
+    config,
+    db: t.db,
+    alarms: t.store,
+    site: 's',
+    log: silentLog,
+    now,
+    checkMs: 3_600_000,
+    notifiers,
+  });
+  engine.onEvent(() => n.onAlarmEvent());
+  engine.start();
+  n.start(() => engine.list({ active: true }));
+  return { engine, n };
 }
