@@ -2,10 +2,22 @@
  * Preloaded into a measured process (`node --import …/loop-probe.js`) by `npm run bench:footprint`:
  * the event-loop delay (perf_hooks histogram, 10 ms resolution), without touching the gateway's
  * code. After LOOP_PROBE_WARMUP_MS (default 10 000) the histogram is reset, then every 2 s the
- * percentiles since then are written, as one JSON line, over LOOP_PROBE_FILE.
+ * percentiles since then are written, as one JSON line, over LOOP_PROBE_FILE, with the process's
+ * memory (process.memoryUsage(), RssAnon/RssFile, the physical size of each V8 heap space).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
+
+/** RssAnon / RssFile of this process (kB → bytes), and the V8 heap spaces' physical sizes. */
+function memoryDetail(): Record<string, number> {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (k: string) =>
+    Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const spaces: Record<string, number> = {};
+  for (const s of getHeapSpaceStatistics()) spaces[`v8 ${s.space_name}`] = s.physical_space_size;
+  return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), ...spaces };
+}
 
 const file = process.env.LOOP_PROBE_FILE;
 if (file) {
@@ -23,7 +35,7 @@ if (file) {
             p99: ms(h.percentile(99)),
             max: ms(h.max),
             n: h.count,
-            memory: process.memoryUsage(),
+            memory: { ...process.memoryUsage(), ...memoryDetail() },
           })}\n`,
         );
       }, 2000);
