@@ -5,9 +5,13 @@ describe('withMemorySettings', () => {
   it('fills in the shipped settings', () => {
     const env = withMemorySettings({ PATH: '/bin' });
     expect(env.MALLOC_ARENA_MAX).toBe('2');
+    expect(env.MALLOC_MMAP_THRESHOLD_).toBe('131072');
+    expect(env.MALLOC_TRIM_THRESHOLD_).toBe('131072');
     expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=1');
     expect(env.PATH).toBe('/bin');
-    expect(describeMemorySettings(env)).toBe('MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=1');
+    expect(describeMemorySettings(env)).toBe(
+      'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS=--max-semi-space-size=1',
+    );
   });
 
   it('keeps what the caller set, and other NODE_OPTIONS', () => {
