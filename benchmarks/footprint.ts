@@ -108,8 +108,18 @@ async function measure(pid: number, probeFile: string): Promise<Figures> {
   const s = (Date.now() - t0) / 1000;
   await sleep(2100); // one more probe write covering the whole window
   const loop = existsSync(probeFile)
-    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as { p99: number; memory?: Record<string, number> })
+    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as {
+        p99: number;
+        memory?: Record<string, number>;
+        gc?: Record<string, number>;
+      })
     : { p99: Number.NaN };
+  if (loop.gc)
+    process.stderr.write(
+      `gc of ${pid}: ${Object.entries(loop.gc)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}\n`,
+    );
   if (loop.memory)
     process.stderr.write(
       `memory of ${pid}: ${Object.entries(loop.memory)
