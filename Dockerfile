@@ -34,8 +34,11 @@ ENV NODE_ENV=production \
     LINEGATE_DATA_DIR=/var/lib/linegate \
     LINEGATE_STOP_TIMEOUT_MS=8000 \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
     NODE_OPTIONS=--max-semi-space-size=1
-# (MALLOC_ARENA_MAX, NODE_OPTIONS: resident memory, measured in docs/footprint.md)
+# (MALLOC_*, NODE_OPTIONS: resident memory, measured in docs/footprint.md; the same values as
+# gateway/runtime/memory-settings.ts, checked by tests/ops/packaging.test.ts)
 # dialout: access to serial adapters passed in with --device.
 RUN groupadd --system linegate \
  && useradd --system --gid linegate --groups dialout --home-dir /var/lib/linegate --shell /usr/sbin/nologin linegate \

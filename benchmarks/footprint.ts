@@ -12,8 +12,12 @@
  *
  * Options: --seconds N (measured time, default 120), --warmup N (default 15), --no-nodered,
  * --no-mqtt-only. Environment, for experiments: FOOTPRINT_STORE (a `store:` line for the config),
- * FOOTPRINT_COMMIT_WINDOW_MS (mqtt.broker.limits.commitWindowMs); MALLOC_ARENA_MAX and
- * NODE_OPTIONS reach the measured processes. Targets: RSS ≤ 100 MB, CPU ≤ 5 %, ≤ 50 MB/day written, loop p99 < 50 ms.
+ * FOOTPRINT_COMMIT_WINDOW_MS (mqtt.broker.limits.commitWindowMs), FOOTPRINT_NODE_ARGS (extra node
+ * flags for the gateway only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). The gateway runs with the
+ * memory settings it ships with (gateway/runtime/memory-settings.ts: MALLOC_ARENA_MAX=2,
+ * --max-semi-space-size=1, as the systemd unit and the Docker image set them), values already in
+ * the environment winning; LINEGATE_MEMORY_SETTINGS=off runs it without. Node-RED gets the
+ * environment as it is. Targets: RSS ≤ 100 MB, CPU ≤ 5 %, ≤ 50 MB/day written, loop p99 < 50 ms.
  * Prints a table and writes .bench/footprint.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -23,6 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { packageRoot } from '../config/paths.js';
+import { describeMemorySettings, withMemorySettings } from '../gateway/runtime/memory-settings.js';
 import { hashPassword } from '../gateway/sources/mqtt/password.js';
 import { freePort } from '../tests/peers/free-port.js';
 import { type InfluxdbServer, startInfluxdb } from '../tests/peers/influxdb.js';
@@ -46,10 +51,16 @@ const MQTT_DEVICES = 50;
 const PW = 'bench-password-1';
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const PROBE = join(root, 'dist', 'benchmarks', 'loop-probe.js');
+/** FOOTPRINT_NODE_ARGS: extra node flags for the gateway only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+const NODE_ARGS = (process.env.FOOTPRINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The gateway runs with the memory settings it ships with (unless LINEGATE_MEMORY_SETTINGS=off). */
+const GATEWAY_ENV = withMemorySettings(process.env);
+const SETTINGS = describeMemorySettings(GATEWAY_ENV);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface ProcSample {
   rssKb: number;
+  anonKb: number;
   ticks: number;
   writeBytes: number;
   wchar: number;
@@ -63,6 +74,7 @@ function procSample(pid: number): ProcSample {
   const num = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
   return {
     rssKb: num(status, /^VmRSS:\s+(\d+) kB/m),
+    anonKb: num(status, /^RssAnon:\s+(\d+) kB/m),
     ticks: Number(f[11]) + Number(f[12]),
     writeBytes: num(io, /^write_bytes:\s+(\d+)/m),
     wchar: num(io, /^wchar:\s+(\d+)/m),
@@ -72,6 +84,7 @@ function procSample(pid: number): ProcSample {
 export interface Figures {
   'RSS median MB': number;
   'RSS peak MB': number;
+  'anon MB': number;
   'CPU % of 1 core': number;
   'loop p99 ms': number;
   'disk MB/day': number;
@@ -84,16 +97,29 @@ async function measure(pid: number, probeFile: string): Promise<Figures> {
   const first = procSample(pid);
   const t0 = Date.now();
   const rss: number[] = [];
+  const anon: number[] = [];
   while (Date.now() - t0 < SECONDS * 1000) {
     await sleep(1000);
-    rss.push(procSample(pid).rssKb / 1024);
+    const p = procSample(pid);
+    rss.push(p.rssKb / 1024);
+    anon.push(p.anonKb / 1024);
   }
   const last = procSample(pid);
   const s = (Date.now() - t0) / 1000;
   await sleep(2100); // one more probe write covering the whole window
   const loop = existsSync(probeFile)
-    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as { p99: number; memory?: Record<string, number> })
+    ? (JSON.parse(readFileSync(probeFile, 'utf8')) as {
+        p99: number;
+        memory?: Record<string, number>;
+        gc?: Record<string, number>;
+      })
     : { p99: Number.NaN };
+  if (loop.gc)
+    process.stderr.write(
+      `gc of ${pid}: ${Object.entries(loop.gc)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}\n`,
+    );
   if (loop.memory)
     process.stderr.write(
       `memory of ${pid}: ${Object.entries(loop.memory)
@@ -104,6 +130,7 @@ async function measure(pid: number, probeFile: string): Promise<Figures> {
   return {
     'RSS median MB': Math.round(median(rss) * 10) / 10,
     'RSS peak MB': Math.round(Math.max(...rss) * 10) / 10,
+    'anon MB': Math.round(median(anon) * 10) / 10,
     'CPU % of 1 core': Math.round(((last.ticks - first.ticks) / CLK_TCK / s) * 1000) / 10,
     'loop p99 ms': loop.p99,
     'disk MB/day': perDay(last.writeBytes - first.writeBytes),
@@ -268,10 +295,10 @@ log: { level: warn }
   const probeFile = join(dir, 'loop.json');
   const gw = spawn(
     process.execPath,
-    ['--import', PROBE, join(root, 'dist', 'gateway', 'cli.js'), '--config', file],
+    [...NODE_ARGS, '--import', PROBE, join(root, 'dist', 'gateway', 'cli.js'), '--config', file],
     {
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, LOOP_PROBE_FILE: probeFile, LOOP_PROBE_WARMUP_MS: String(WARMUP * 1000) },
+      env: { ...GATEWAY_ENV, LOOP_PROBE_FILE: probeFile, LOOP_PROBE_WARMUP_MS: String(WARMUP * 1000) },
     },
   );
   const health = `http://127.0.0.1:${httpPort}/api/health`;
@@ -400,7 +427,17 @@ async function main(): Promise<void> {
     `Footprint, ${SECONDS} s measured after ${WARMUP} s warm-up (targets: RSS ≤ ${TARGETS.rss} MB, CPU ≤ ${TARGETS.cpu} %, disk ≤ ${TARGETS.disk} MB/day, loop p99 < ${TARGETS.loop} ms)`,
     rows,
   );
-  const file = writeResult('footprint', { seconds: SECONDS, warmup: WARMUP, store, targets: TARGETS, rows });
+  process.stdout.write(
+    `linegate ran with ${SETTINGS}${GATEWAY_ENV.LINEGATE_MEMORY_SETTINGS === 'off' ? ' (LINEGATE_MEMORY_SETTINGS=off)' : ' (the shipped memory settings, gateway/runtime/memory-settings.ts)'}; "anon MB" = RssAnon (RSS less the node binary's and libraries' file pages)\n`,
+  );
+  const file = writeResult('footprint', {
+    seconds: SECONDS,
+    warmup: WARMUP,
+    store,
+    settings: SETTINGS,
+    targets: TARGETS,
+    rows,
+  });
   process.stdout.write(`wrote ${file}\n`);
 }
 

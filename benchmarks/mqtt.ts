@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../config/paths.js';
+import { describeMemorySettings, withMemorySettings } from '../gateway/runtime/memory-settings.js';
 import { hashPassword } from '../gateway/sources/mqtt/password.js';
 import { freePort } from '../tests/peers/free-port.js';
 import { startMosquitto } from '../tests/peers/mosquitto.js';
@@ -46,6 +47,8 @@ const { values } = parseArgs({
 const N = Number(values.n ?? 100_000);
 const REPEAT = Math.max(1, Number(values.repeat ?? 3));
 const PW = 'bench-password-1';
+/** The gateway process runs with the memory settings linegate ships with (docs/footprint.md). */
+const GATEWAY_ENV = withMemorySettings(process.env);
 
 interface Row extends Record<string, string | number> {
   system: string;
@@ -135,9 +138,7 @@ async function runCase(
   const gw: ChildProcess = spawn(
     process.execPath,
     [join(root, 'dist', 'benchmarks', 'mqtt-gateway.js'), yaml, data],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: GATEWAY_ENV },
   );
   let last = { stored: 0, samples: 0, connected: false };
   let lastChange = Date.now();
@@ -355,8 +356,10 @@ machines:${machinesYaml('lan')}
     'Ratios of the medians (targets: ≥ 5× Node-RED points/s, 0 loss at QoS 1, ≤ ⅓ its peak RSS)',
     ratios,
   );
+  process.stdout.write(`linegate's process ran with ${describeMemorySettings(GATEWAY_ENV)}\n`);
   const file = writeResult('mqtt', {
     n: N,
+    settings: describeMemorySettings(GATEWAY_ENV),
     repeat: REPEAT,
     nodeRedMeasured: nr !== null,
     rows,

@@ -15,13 +15,14 @@ import { ProductionService } from './production/service.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
 import { LinkScheduler } from './runtime/link-scheduler.js';
+import { loadMqtt, usesMqtt } from './runtime/load-mqtt.js';
 import { startPersistence } from './runtime/persistence.js';
 import { onReload, type ReloadHooks } from './runtime/reload-acquisition.js';
 import { Reloader, type ReloadResult, type ReloadTrigger } from './runtime/reloader.js';
 import { type SupervisedSource, Supervisor } from './runtime/supervisor.js';
 import { linkFactory } from './sources/modbus/links.js';
 import { ModbusSource } from './sources/modbus/source.js';
-import { type RunningMqtt, startMqtt } from './sources/mqtt/index.js';
+import type { RunningMqtt } from './sources/mqtt/index.js';
 import { acquireDataDirLock } from './store/data-dir-lock.js';
 
 /** The only file that knows every concrete part: config → links, sources, supervisor, API. */
@@ -229,8 +230,8 @@ export async function startGateway(
   auth.start();
   supervisor.start();
   const startMqttFor = async (c: LinegateConfig): Promise<RunningMqtt | null> =>
-    c.mqtt?.broker || c.mqtt?.clients.length || c.machines.some(isMqttMachineConfig)
-      ? startMqtt(c, {
+    usesMqtt(c)
+      ? (await loadMqtt())(c, {
           log,
           persist: deps.persist ?? persistence.persist,
           emit: (samples) => supervisor.bus.emit('samples', samples),

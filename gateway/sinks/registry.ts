@@ -1,15 +1,18 @@
 import type { SinkConfig } from '../../config/types.js';
-import { createLineEncoder, createV1Writer, createV2Writer, type SeriesTags } from './influx/index.js';
-import {
-  createSparkplugEncoder,
-  createUplinkEncoder,
-  gatewayTopic,
-  sparkplugSessionFor,
-  UplinkWriter,
-} from './mqtt-uplink/index.js';
+import { disablePacketNumberCache } from '../runtime/mqtt-packet-numbers.js';
+import { endpoint, publicTarget } from './influx/http-post.js';
+import { createLineEncoder, type SeriesTags } from './influx/line-protocol.js';
+import { createV1Writer } from './influx/v1-writer.js';
+import { lazyWriter } from './lazy-writer.js';
+import { createUplinkEncoder, gatewayTopic } from './mqtt-uplink/encode.js';
+import { createSparkplugEncoder } from './mqtt-uplink/encode-sparkplug.js';
 import type { LineWriter, RowEncoder } from './types.js';
 
-/** Register, don't branch: one writer factory per sink type of the config. */
+/**
+ * Register, don't branch: one writer factory per sink type of the config. Client libraries load
+ * only for the sink types a config uses, on a writer's first write: the v2 writer
+ * (@influxdata/influxdb-client), the uplink (mqtt.js); the v1 writer uses node:http alone.
+ */
 export const SINK_WRITERS: {
   [K in SinkConfig['type']]: (c: Extract<SinkConfig, { type: K }>, ctx: EncoderContext) => LineWriter;
 } = {
@@ -24,31 +27,50 @@ export const SINK_WRITERS: {
       ...(c.password !== undefined ? { password: c.password } : {}),
     }),
   'influxdb-v2': (c) =>
-    createV2Writer({
-      url: c.url,
-      bucket: c.bucket,
-      timeoutMs: c.timeoutMs,
-      gzip: c.gzip,
-      ...(c.org !== undefined ? { org: c.org } : {}),
-      ...(c.token !== undefined ? { token: c.token } : {}),
-    }),
+    lazyWriter(
+      // The same target as createV2Writer's (tests/sinks/lazy-writer.test.ts compares them).
+      publicTarget(endpoint(c.url, '/api/v2/write', { org: c.org, bucket: c.bucket, precision: 'ms' })),
+      async () =>
+        (await import('./influx/v2-writer.js')).createV2Writer({
+          url: c.url,
+          bucket: c.bucket,
+          timeoutMs: c.timeoutMs,
+          gzip: c.gzip,
+          ...(c.org !== undefined ? { org: c.org } : {}),
+          ...(c.token !== undefined ? { token: c.token } : {}),
+        }),
+    ),
   'mqtt-uplink': (c, ctx) =>
-    new UplinkWriter({
-      url: c.url,
-      clientId: c.clientId,
-      keepaliveSeconds: c.keepaliveSeconds,
-      timeoutMs: c.timeoutMs,
-      samplesPerMessage: c.samplesPerMessage,
-      statusTopic: gatewayTopic({ prefix: c.prefix, site: ctx.site }, 'status'),
-      tls: c.tls,
-      sparkplug:
-        c.format === 'sparkplug-b'
-          ? { session: sparkplugSessionFor(c, ctx.site), qos: c.sparkplug.qos }
-          : null,
-      ...(c.username !== undefined ? { username: c.username } : {}),
-      ...(c.password !== undefined ? { password: c.password } : {}),
-    }),
+    lazyWriter(
+      uplinkTarget(c.url), // UplinkWriter's own target (compared in tests/sinks/lazy-writer.test.ts)
+      async () => {
+        disablePacketNumberCache();
+        return new (await import('./mqtt-uplink/writer.js')).UplinkWriter({
+          url: c.url,
+          clientId: c.clientId,
+          keepaliveSeconds: c.keepaliveSeconds,
+          timeoutMs: c.timeoutMs,
+          samplesPerMessage: c.samplesPerMessage,
+          statusTopic: gatewayTopic({ prefix: c.prefix, site: ctx.site }, 'status'),
+          tls: c.tls,
+          sparkplug:
+            c.format === 'sparkplug-b'
+              ? {
+                  session: (await import('./mqtt-uplink/sparkplug.js')).sparkplugSessionFor(c, ctx.site),
+                  qos: c.sparkplug.qos,
+                }
+              : null,
+          ...(c.username !== undefined ? { username: c.username } : {}),
+          ...(c.password !== undefined ? { password: c.password } : {}),
+        });
+      },
+    ),
 };
+
+function uplinkTarget(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}`;
+}
 
 /**
  * Requests in flight per sink type (RunningSink `maxInFlight`): InfluxDB takes the next batch

@@ -26,6 +26,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { migrateComponent } from './migrations.js';
 import {
   bucketStart,
+  copyAgg,
   emptyAgg,
   mergeAgg,
   RESOLUTION_MS,
@@ -162,7 +163,7 @@ export class OpenRollups {
             upserts.push([res, b, series, a]);
             continue;
           }
-          const merged = { ...held };
+          const merged = copyAgg(held);
           mergeAgg(merged, a);
           upserts.push([res, b, series, merged]);
         }

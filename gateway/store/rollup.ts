@@ -80,10 +80,164 @@ export function mergeAgg(a: RollupAgg, b: Readonly<RollupAgg>): void {
   a.lastSeq = Math.max(a.lastSeq, b.lastSeq);
 }
 
+/** A plain copy of an aggregate (of an accumulator's, which keeps its numbers apart). */
+export function copyAgg(a: Readonly<RollupAgg>): RollupAgg {
+  return {
+    cnt: a.cnt,
+    n: a.n,
+    sum: a.sum,
+    min: a.min,
+    max: a.max,
+    last: a.last,
+    lastTs: a.lastTs,
+    dsum: a.dsum,
+    firstSeq: a.firstSeq,
+    lastSeq: a.lastSeq,
+  };
+}
+
+const SUM = 1;
+const MIN = 2;
+const MAX = 4;
+const LAST = 8;
+const LAST_TS = 16;
+const DSUM = 32;
+
+/**
+ * An accumulator's aggregate: RollupAgg with its numbers in fields that only ever hold numbers
+ * (which are null is kept in `has`). V8 then updates them in place; a field that may hold null
+ * or a number gets a new heap box for every non-integer value written, and the open buckets
+ * (1 000+ samples/s × 3 resolutions, each aggregate living for minutes) turned those boxes into
+ * old-generation garbage, i.e. major GC work (docs/footprint.md).
+ */
+class Agg implements RollupAgg {
+  cnt = 0;
+  n = 0;
+  firstSeq: number;
+  lastSeq: number;
+  private has = 0;
+  private s = 0.5;
+  private lo = 0.5;
+  private hi = 0.5;
+  private lv = 0.5;
+  private lt = 0.5;
+  private d = 0.5;
+
+  constructor(seq: number) {
+    this.firstSeq = seq;
+    this.lastSeq = seq;
+  }
+
+  get sum(): number | null {
+    return this.has & SUM ? this.s : null;
+  }
+  set sum(v: number | null) {
+    if (v === null) this.has &= ~SUM;
+    else {
+      this.s = v;
+      this.has |= SUM;
+    }
+  }
+  get min(): number | null {
+    return this.has & MIN ? this.lo : null;
+  }
+  set min(v: number | null) {
+    if (v === null) this.has &= ~MIN;
+    else {
+      this.lo = v;
+      this.has |= MIN;
+    }
+  }
+  get max(): number | null {
+    return this.has & MAX ? this.hi : null;
+  }
+  set max(v: number | null) {
+    if (v === null) this.has &= ~MAX;
+    else {
+      this.hi = v;
+      this.has |= MAX;
+    }
+  }
+  get last(): number | null {
+    return this.has & LAST ? this.lv : null;
+  }
+  set last(v: number | null) {
+    if (v === null) this.has &= ~LAST;
+    else {
+      this.lv = v;
+      this.has |= LAST;
+    }
+  }
+  get lastTs(): number | null {
+    return this.has & LAST_TS ? this.lt : null;
+  }
+  set lastTs(v: number | null) {
+    if (v === null) this.has &= ~LAST_TS;
+    else {
+      this.lt = v;
+      this.has |= LAST_TS;
+    }
+  }
+  get dsum(): number | null {
+    return this.has & DSUM ? this.d : null;
+  }
+  set dsum(v: number | null) {
+    if (v === null) this.has &= ~DSUM;
+    else {
+      this.d = v;
+      this.has |= DSUM;
+    }
+  }
+
+  /** One sample (RollupAccumulator.add's rules). */
+  addSample(ts: number, seq: number, numeric: number | null, delta: number | undefined): void {
+    this.cnt++;
+    if (seq < this.firstSeq) this.firstSeq = seq;
+    if (seq > this.lastSeq) this.lastSeq = seq;
+    if (numeric !== null) {
+      const has = this.has;
+      this.n++;
+      this.s = has & SUM ? this.s + numeric : numeric;
+      this.lo = has & MIN ? Math.min(this.lo, numeric) : numeric;
+      this.hi = has & MAX ? Math.max(this.hi, numeric) : numeric;
+      if (!(has & LAST_TS) || ts >= this.lt) {
+        this.lv = numeric;
+        this.lt = ts;
+        this.has = has | SUM | MIN | MAX | LAST | LAST_TS;
+      } else this.has = has | SUM | MIN | MAX;
+    }
+    if (delta !== undefined && Number.isFinite(delta)) {
+      this.d = this.has & DSUM ? this.d + delta : delta;
+      this.has |= DSUM;
+    }
+  }
+
+  /** mergeAgg(this, b) for two accumulator aggregates, without going through null. */
+  mergeFrom(b: Agg): void {
+    this.cnt += b.cnt;
+    this.n += b.n;
+    const mine = this.has;
+    const theirs = b.has;
+    if (theirs & SUM) this.s = mine & SUM ? this.s + b.s : b.s;
+    if (theirs & MIN) this.lo = mine & MIN ? Math.min(this.lo, b.lo) : b.lo;
+    if (theirs & MAX) this.hi = mine & MAX ? Math.max(this.hi, b.hi) : b.hi;
+    let has = mine | (theirs & (SUM | MIN | MAX | DSUM));
+    if (theirs & LAST_TS && (!(mine & LAST_TS) || b.lt >= this.lt)) {
+      this.lt = b.lt;
+      this.lv = b.lv;
+      has = (has & ~LAST) | (theirs & LAST) | LAST_TS;
+    }
+    if (theirs & DSUM) this.d = mine & DSUM ? this.d + b.d : b.d;
+    this.has = has;
+    if (b.firstSeq < this.firstSeq) this.firstSeq = b.firstSeq;
+    if (b.lastSeq > this.lastSeq) this.lastSeq = b.lastSeq;
+  }
+}
+
 /** Aggregates samples per resolution, bucket and series (pure, in memory): one flush's batch,
  * or the open buckets (open-rollups.ts). */
 export class RollupAccumulator {
-  private readonly maps: Record<Resolution, Map<number, Map<number, RollupAgg>>> = {
+  private readonly maps: Record<Resolution, Map<number, Map<number, Agg>>> = {
     '1m': new Map(),
     '1h': new Map(),
     '1d': new Map(),
@@ -94,27 +248,15 @@ export class RollupAccumulator {
   /** `numeric`: the value's number if it counts for stats (see the header), else null. */
   add(series: number, ts: number, seq: number, numeric: number | null, delta: number | undefined): void {
     for (const res of RESOLUTIONS) {
-      const a = this.agg(res, bucketStart(ts, res, this.tzOffsetMs), series, seq);
-      a.cnt++;
-      a.firstSeq = Math.min(a.firstSeq, seq);
-      a.lastSeq = Math.max(a.lastSeq, seq);
-      if (numeric !== null) {
-        a.n++;
-        a.sum = (a.sum ?? 0) + numeric;
-        a.min = a.min === null ? numeric : Math.min(a.min, numeric);
-        a.max = a.max === null ? numeric : Math.max(a.max, numeric);
-        if (a.lastTs === null || ts >= a.lastTs) {
-          a.last = numeric;
-          a.lastTs = ts;
-        }
-      }
-      if (delta !== undefined && Number.isFinite(delta)) a.dsum = (a.dsum ?? 0) + delta;
+      this.agg(res, bucketStart(ts, res, this.tzOffsetMs), series, seq).addSample(ts, seq, numeric, delta);
     }
   }
 
   /** Folds a whole aggregate into (res, bucket, series). */
   merge(res: Resolution, bucket: number, series: number, from: Readonly<RollupAgg>): void {
-    mergeAgg(this.agg(res, bucket, series, from.firstSeq), from);
+    const into = this.agg(res, bucket, series, from.firstSeq);
+    if (from instanceof Agg) into.mergeFrom(from);
+    else mergeAgg(into, from);
   }
 
   get(res: Resolution, bucket: number, series: number): RollupAgg | undefined {
@@ -140,7 +282,7 @@ export class RollupAccumulator {
     return n;
   }
 
-  private agg(res: Resolution, bucket: number, series: number, seq: number): RollupAgg {
+  private agg(res: Resolution, bucket: number, series: number, seq: number): Agg {
     let bySeries = this.maps[res].get(bucket);
     if (!bySeries) {
       bySeries = new Map();
@@ -148,7 +290,7 @@ export class RollupAccumulator {
     }
     let a = bySeries.get(series);
     if (!a) {
-      a = emptyAgg(seq);
+      a = new Agg(seq);
       bySeries.set(series, a);
     }
     return a;

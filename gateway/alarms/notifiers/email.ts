@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { OutgoingMessage } from '../notify/queue-store.js';
 import { type Notifier, SEND_TIMEOUT_MS } from './types.js';
 
@@ -14,13 +14,22 @@ export interface EmailOptions {
   readonly timeoutMs?: number;
 }
 
-/** E-mail over SMTP (nodemailer). Accepted = the server answered 250 to the message. */
+/**
+ * E-mail over SMTP (nodemailer). Accepted = the server answered 250 to the message. nodemailer is
+ * loaded on the first message (a site without e-mail alerts never loads it: docs/footprint.md).
+ */
 export class EmailNotifier implements Notifier {
   readonly id: string;
-  private readonly transport: Transporter;
+  private transport: Transporter | null = null;
 
   constructor(private readonly o: EmailOptions) {
     this.id = o.id;
+  }
+
+  private async transporter(): Promise<Transporter> {
+    if (this.transport) return this.transport;
+    const { createTransport } = await import('nodemailer');
+    const o = this.o;
     const t = o.timeoutMs ?? SEND_TIMEOUT_MS;
     this.transport = createTransport({
       host: o.host,
@@ -31,10 +40,11 @@ export class EmailNotifier implements Notifier {
       greetingTimeout: t,
       socketTimeout: t,
     });
+    return this.transport;
   }
 
   async send(msg: OutgoingMessage, delivery: { id: string }): Promise<void> {
-    await this.transport.sendMail({
+    await (await this.transporter()).sendMail({
       from: this.o.from,
       to: [...this.o.to],
       subject: msg.subject,
@@ -44,6 +54,7 @@ export class EmailNotifier implements Notifier {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    this.transport?.close();
+    this.transport = null;
   }
 }

@@ -1,4 +1,5 @@
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { disablePacketNumberCache } from '../../runtime/mqtt-packet-numbers.js';
 import type { OutgoingMessage } from '../notify/queue-store.js';
 import { type Notifier, SEND_TIMEOUT_MS } from './types.js';
 
@@ -13,7 +14,10 @@ export interface MqttNotifyOptions {
   readonly timeoutMs?: number;
 }
 
-/** Publishes the message as JSON with QoS 1; accepted = PUBACK. Connects on first use. */
+/**
+ * Publishes the message as JSON with QoS 1; accepted = PUBACK. Connects on first use (and loads
+ * mqtt.js then: a site without MQTT alerts never loads it for this).
+ */
 export class MqttNotifier implements Notifier {
   readonly id: string;
   private client: MqttClient | null = null;
@@ -27,6 +31,8 @@ export class MqttNotifier implements Notifier {
     if (!this.client?.connected) {
       await this.client?.endAsync(true).catch(() => undefined);
       this.client = null;
+      disablePacketNumberCache();
+      const { connectAsync } = await import('mqtt');
       this.client = await connectAsync(this.o.url, {
         connectTimeout: t,
         reconnectPeriod: 0,

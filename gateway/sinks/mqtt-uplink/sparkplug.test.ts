@@ -101,7 +101,7 @@ describe('SparkplugSession', () => {
     expect(num(m[0]?.timestamp)).toBe(NOW - 120_000);
     expect(m[1]).toMatchObject({ name: 'new', value: null });
     expect(m[2]?.properties?.Quality).toMatchObject({ type: 'Int32', value: 0 });
-    expect(SparkplugSession.isRebirth(Buffer.from('not protobuf'))).toBe(false);
+    expect(s.isRebirth(Buffer.from('not protobuf'))).toBe(false);
   });
 });
 

@@ -193,7 +193,7 @@ export class SparkplugSession {
   }
 
   /** Whether an NCMD payload asks for a rebirth. */
-  static isRebirth(payload: Buffer): boolean {
+  isRebirth(payload: Buffer): boolean {
     try {
       const p = codec.decodePayload(payload);
       return (p.metrics ?? []).some((m) => m.name === REBIRTH_METRIC && m.value === true);

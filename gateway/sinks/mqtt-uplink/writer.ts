@@ -5,7 +5,7 @@ import { classifyClientError } from '../../sources/mqtt/client-source.js';
 import type { LineWriter, WriteResult } from '../types.js';
 import { groupUplinkLines, type UplinkMessage } from './group.js';
 import { groupSparkplugLines } from './group-sparkplug.js';
-import { SparkplugSession } from './sparkplug.js';
+import type { SparkplugSession } from './sparkplug.js';
 
 export interface UplinkWriterOptions {
   readonly url: string;
@@ -230,7 +230,7 @@ export class UplinkWriter implements LineWriter {
     const ncmd = session.topic('NCMD');
     client.subscribe(ncmd, { qos: 0 }, () => undefined);
     client.on('message', (topic, payload) => {
-      if (topic === ncmd && SparkplugSession.isRebirth(payload) && this.client === client) publishBirths();
+      if (topic === ncmd && session.isRebirth(payload) && this.client === client) publishBirths();
     });
     publishBirths();
   }

@@ -18,6 +18,9 @@ export type RawValue = number | boolean | string;
 
 type Decoder = (bytes: Buffer, point: PointDef) => RawValue;
 
+/** canonicalBytes' buffer for numeric types (≤ 4 registers); see there. */
+const SCRATCH = Buffer.alloc(8);
+
 /**
  * One decoder per data type; each reads big-endian bytes (A first) that `canonicalBytes` has
  * already put in order. 64-bit integers go through BigInt and then Number: above 2^53 the
@@ -82,12 +85,17 @@ function swapsWords(order: ByteOrder): boolean {
  * of every register. Strings have no word order: their registers are always read first to last.
  */
 function canonicalBytes(point: PointDef, regs: readonly number[]): Buffer {
-  const ordered = point.type !== 'string' && swapsWords(point.order) ? [...regs].reverse() : regs;
-  const bytes = Buffer.alloc(ordered.length * 2);
-  ordered.forEach((reg, i) => {
-    bytes.writeUInt16BE(reg, i * 2);
-  });
-  if (swapsBytes(point.order)) bytes.swap16();
+  const n = regs.length;
+  // Numbers are at most 4 registers and read at offset 0 before the next decode: one scratch
+  // buffer serves them all (no allocation per value). Strings get their own, of their length.
+  const bytes = point.type === 'string' || n > 4 ? Buffer.allocUnsafe(n * 2) : SCRATCH;
+  const reverse = point.type !== 'string' && swapsWords(point.order);
+  const swap = swapsBytes(point.order); // writing a register little-endian swaps its two bytes
+  for (let i = 0; i < n; i++) {
+    const reg = regs[reverse ? n - 1 - i : i] ?? 0;
+    if (swap) bytes.writeUInt16LE(reg, i * 2);
+    else bytes.writeUInt16BE(reg, i * 2);
+  }
   return bytes;
 }
 

@@ -1,4 +1,4 @@
-import M from 'modbus-serial';
+import type M from 'modbus-serial';
 import type { Logger } from 'pino';
 import { LinegateError } from '../../core/errors.js';
 import type { RegisterArea } from '../../core/points.js';
@@ -89,7 +89,8 @@ abstract class BaseLink implements ModbusLink {
 
   async open(): Promise<void> {
     await this.close();
-    const client = new M.default();
+    // Loaded on the first open: a site without Modbus machines never loads modbus-serial.
+    const client = new (await import('modbus-serial')).default.default();
     // modbus-serial re-emits port errors; without a listener they would crash the process.
     client.on('error', (err) => this.log.debug({ err }, 'link error'));
     client.on('close', () => this.log.debug('link closed'));
