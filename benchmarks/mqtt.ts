@@ -41,8 +41,21 @@ const SHARED =
   join(root, '..', 'shared', 'peers', 'nodered');
 const LOADGEN = join(SHARED, 'loadgen.js');
 const { values } = parseArgs({
-  options: { n: { type: 'string' }, repeat: { type: 'string' }, 'no-nodered': { type: 'boolean' } },
+  options: {
+    n: { type: 'string' },
+    repeat: { type: 'string' },
+    'no-nodered': { type: 'boolean' },
+    only: { type: 'string' },
+    qos: { type: 'string' },
+    path: { type: 'string' },
+  },
 });
+/** --only linegate|nodered, --qos 0|1, --path embedded|mosquitto: a subset while iterating. */
+const ONLY = values.only ?? 'both';
+const QOS_LIST = values.qos === undefined ? [0, 1] : [Number(values.qos)];
+const PATHS = values.path ?? 'both';
+/** Extra node flags for the gateway process (e.g. BENCH_GW_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'). */
+const GW_NODE_ARGS = (process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const N = Number(values.n ?? 100_000);
 const REPEAT = Math.max(1, Number(values.repeat ?? 3));
 const PW = 'bench-password-1';
@@ -134,7 +147,7 @@ async function runCase(
   const data = mkdtempSync(join(tmpdir(), 'linegate-bench-mqtt-'));
   const gw: ChildProcess = spawn(
     process.execPath,
-    [join(root, 'dist', 'benchmarks', 'mqtt-gateway.js'), yaml, data],
+    [...GW_NODE_ARGS, join(root, 'dist', 'benchmarks', 'mqtt-gateway.js'), yaml, data],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -225,7 +238,7 @@ function measureNodeRed(): NodeRedLine[] | null {
       timeout: 300_000 * REPEAT,
       env: {
         ...process.env,
-        CASES: Array.from({ length: REPEAT }, () => `batched:0:${N} batched:1:${N}`).join(' '),
+        CASES: Array.from({ length: REPEAT }, () => QOS_LIST.map((q) => `batched:${q}:${N}`).join(" ")).join(" "),
         MOSQ_MAX_QUEUED: '0',
         OUT: out,
         RUN_DIR: join(tmpdir(), 'linegate-nr-bench'),
@@ -295,9 +308,10 @@ machines:${machinesYaml('broker')}
 `;
   const mosq = await startMosquitto({ persistence: false });
   try {
-    for (let i = 0; i < REPEAT; i++) {
-      for (const qos of [0, 1]) {
-        rows.push(
+    for (let i = 0; i < REPEAT && ONLY !== 'nodered'; i++) {
+      for (const qos of QOS_LIST) {
+        if (PATHS !== 'mosquitto')
+          rows.push(
           await runCase(
             'embedded broker',
             brokerYaml,
@@ -310,13 +324,13 @@ machines:${machinesYaml('broker')}
   clients: [{ id: lan, url: '${mosq.url}', clientId: bench-gw-q${qos}-${i}, qos: ${qos} }]
 machines:${machinesYaml('lan')}
 `;
-        rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
+        if (PATHS !== 'embedded') rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
       }
     }
   } finally {
     await mosq.kill();
   }
-  const nr = values['no-nodered'] ? null : measureNodeRed();
+  const nr = values['no-nodered'] || ONLY === 'linegate' ? null : measureNodeRed();
   const nrRows = nr ? nodeRedRows(nr, 'this run') : recordedNodeRed();
   printTable(`MQTT ingestion, every run, ${N} messages per case (3 samples per message for linegate)`, [
     ...rows,

@@ -13,6 +13,9 @@ import {
   listenWebSocket,
 } from './transport.js';
 
+/** Messages committed together at most before the commit window ends. */
+const MAX_GROUP = 1000;
+
 /** The source id MQTT machines use for the embedded broker. */
 export const BROKER_SOURCE = 'broker';
 
@@ -52,7 +55,10 @@ export class EmbeddedBroker {
   private readonly sessions = new WeakMap<object, UserAcl>();
   private readonly verified = new VerifiedCache();
   private pending: { accepted: Accepted; done: (err: Error | null) => void }[] = [];
-  private flushScheduled = false;
+  /** Clients with a message in `pending`: aedes reads nothing more from them until the commit. */
+  private readonly waiting = new Set<object>();
+  private windowTimer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
   private counts = {
     authRefused: 0,
     publishRefused: 0,
@@ -187,17 +193,39 @@ export class EmbeddedBroker {
       return;
     }
     this.pending.push({ accepted, done });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      const window = this.config.limits.commitWindowMs;
-      if (window > 0) setTimeout(() => this.flush(), window);
-      else setImmediate(() => this.flush());
-    }
+    this.waiting.add(s.key);
+    this.scheduleFlush();
   }
 
-  /** Group commit: one persist for every message that arrived in the commit window. */
+  /**
+   * When the group is committed: at the end of the commit window, or on the next turn of the
+   * event loop when waiting longer cannot make the group bigger — every connected client has a
+   * message in it (aedes reads nothing more from a client until its messages are released), or
+   * it holds MAX_GROUP messages. Under load that commits once per round of socket reads instead
+   * of stalling every device for the whole window; with few, slow devices the window still
+   * gathers their messages into one commit.
+   */
+  private scheduleFlush(): void {
+    if (this.soon) return;
+    const window = this.config.limits.commitWindowMs;
+    const full =
+      window === 0 ||
+      this.pending.length >= MAX_GROUP ||
+      this.waiting.size >= (this.core?.connectedClients() ?? 0);
+    if (full) {
+      this.soon = setImmediate(() => this.flush());
+      return;
+    }
+    this.windowTimer ??= setTimeout(() => this.flush(), window);
+  }
+
+  /** Group commit: one persist for every message of the group (see scheduleFlush). */
   private flush(): void {
-    this.flushScheduled = false;
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    if (this.soon) clearImmediate(this.soon);
+    this.windowTimer = null;
+    this.soon = null;
+    this.waiting.clear();
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
