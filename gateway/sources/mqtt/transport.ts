@@ -147,6 +147,24 @@ class GuardedConnection extends Duplex {
     else this.inner.write(chunk, cb);
   }
 
+  /**
+   * Everything written while the connection was corked (mqtt-packet corks it until the next tick,
+   * so a group's PUBACKs gather here) goes to the socket as one writev instead of one write
+   * syscall per packet.
+   */
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    const inner = this.inner;
+    if (inner.destroyed) {
+      cb(new Error('connection closed'));
+      return;
+    }
+    inner.cork();
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) inner.write((chunks[i] as { chunk: Buffer }).chunk);
+    inner.write((chunks[last] as { chunk: Buffer }).chunk, cb);
+    inner.uncork();
+  }
+
   override _final(cb: (err?: Error | null) => void): void {
     this.inner.end(cb);
   }
