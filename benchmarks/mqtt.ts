@@ -48,6 +48,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     qos: { type: 'string' },
     path: { type: 'string' },
+    window: { type: 'string' },
+    procs: { type: 'string' },
   },
 });
 /** --only linegate|nodered, --qos 0|1, --path embedded|mosquitto: a subset while iterating. */
@@ -55,6 +57,8 @@ const ONLY = values.only ?? 'both';
 const QOS_LIST = values.qos === undefined ? [0, 1] : [Number(values.qos)];
 const PATHS = values.path ?? 'both';
 /** Extra node flags for the gateway process (e.g. BENCH_GW_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'). */
+/** Load generator: unacknowledged messages per publisher (--window) and publisher processes (--procs). */
+const LOADGEN_ARGS = ['--window', values.window ?? '200', '--procs', values.procs ?? '1'];
 const GW_NODE_ARGS = (process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const N = Number(values.n ?? 100_000);
 const REPEAT = Math.max(1, Number(values.repeat ?? 3));
@@ -116,6 +120,7 @@ async function runLoadgen(
         String(qos),
         '--devices',
         '10',
+        ...LOADGEN_ARGS,
       ],
       {
         env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
