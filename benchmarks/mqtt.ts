@@ -243,7 +243,9 @@ function measureNodeRed(): NodeRedLine[] | null {
       timeout: 300_000 * REPEAT,
       env: {
         ...process.env,
-        CASES: Array.from({ length: REPEAT }, () => QOS_LIST.map((q) => `batched:${q}:${N}`).join(" ")).join(" "),
+        CASES: Array.from({ length: REPEAT }, () => QOS_LIST.map((q) => `batched:${q}:${N}`).join(' ')).join(
+          ' ',
+        ),
         MOSQ_MAX_QUEUED: '0',
         OUT: out,
         RUN_DIR: join(tmpdir(), 'linegate-nr-bench'),
@@ -317,19 +319,20 @@ machines:${machinesYaml('broker')}
       for (const qos of QOS_LIST) {
         if (PATHS !== 'mosquitto')
           rows.push(
-          await runCase(
-            'embedded broker',
-            brokerYaml,
-            `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`,
-            qos,
-            false,
-          ),
-        );
+            await runCase(
+              'embedded broker',
+              brokerYaml,
+              `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`,
+              qos,
+              false,
+            ),
+          );
         const yaml = `${SITE}mqtt:
   clients: [{ id: lan, url: '${mosq.url}', clientId: bench-gw-q${qos}-${i}, qos: ${qos} }]
 machines:${machinesYaml('lan')}
 `;
-        if (PATHS !== 'embedded') rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
+        if (PATHS !== 'embedded')
+          rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
       }
     }
   } finally {

@@ -28,6 +28,8 @@ export interface BrokerStats {
   readonly oversizePackets: number;
   readonly overConnectionLimit: number;
   readonly persistFailures: number;
+  /** Group commits: stored messages / commits = messages per SQLite transaction. */
+  readonly commits: number;
 }
 
 /**
@@ -54,7 +56,10 @@ export class EmbeddedBroker {
   private readonly users: Map<string, { hash: string; acl: UserAcl }>;
   private readonly sessions = new WeakMap<object, UserAcl>();
   private readonly verified = new VerifiedCache();
-  private pending: { accepted: Accepted; done: (err: Error | null) => void }[] = [];
+  /** The group being gathered: accepted messages and their aedes callbacks, in arrival order. */
+  private pending: Accepted[] = [];
+  private pendingDone: ((err: Error | null) => void)[] = [];
+  private commits = 0;
   /** Clients with a message in `pending`: aedes reads nothing more from them until the commit. */
   private readonly waiting = new Set<object>();
   private windowTimer: NodeJS.Timeout | null = null;
@@ -192,7 +197,8 @@ export class EmbeddedBroker {
       done(null); // refused payload: counted, acknowledged, dropped (a resend would be refused again)
       return;
     }
-    this.pending.push({ accepted, done });
+    this.pending.push(accepted);
+    this.pendingDone.push(done);
     this.waiting.add(s.key);
     this.scheduleFlush();
   }
@@ -227,14 +233,14 @@ export class EmbeddedBroker {
     this.soon = null;
     this.waiting.clear();
     const batch = this.pending;
+    const done = this.pendingDone;
     this.pending = [];
+    this.pendingDone = [];
     if (batch.length === 0) return;
     let error: Error | null = null;
     try {
-      this.ingest.commit(
-        BROKER_SOURCE,
-        batch.map((b) => b.accepted),
-      );
+      this.ingest.commit(BROKER_SOURCE, batch);
+      this.commits++;
     } catch (err) {
       this.counts.persistFailures++;
       error = new LinegateError(
@@ -245,11 +251,16 @@ export class EmbeddedBroker {
       );
       this.log.error({ err, messages: batch.length }, 'persist failed: messages not acknowledged');
     }
-    for (const b of batch) b.done(error);
+    for (const d of done) d(error);
   }
 
   stats(): BrokerStats {
-    return { listening: { ...this.ports }, clients: this.core?.connectedClients() ?? 0, ...this.counts };
+    return {
+      listening: { ...this.ports },
+      clients: this.core?.connectedClients() ?? 0,
+      commits: this.commits,
+      ...this.counts,
+    };
   }
 
   async stop(): Promise<void> {

@@ -332,6 +332,8 @@ export function connectExternal(o: ExternalOptions, h: ExternalHandlers): Extern
     connectTimeout: o.connectTimeoutMs,
     reconnectPeriod: 0,
     resubscribe: true,
+    // mqtt.js traces every packet through `debug` (about ten calls per message) unless given a log.
+    log: () => undefined,
     ...(o.username !== null ? { username: o.username } : {}),
     ...(o.password !== null ? { password: o.password } : {}),
     ...(o.protocolVersion === 5 && !o.clean
