@@ -73,6 +73,8 @@ interface Row extends Record<string, string | number> {
   'samples/s': number;
   'loss %': number;
   'peak RSS MB': number;
+  /** linegate: stored messages per SQLite commit (group commit); '-' for Node-RED. */
+  'msgs/commit': number | string;
   measured: string;
 }
 
@@ -157,16 +159,27 @@ async function runCase(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  let last = { stored: 0, samples: 0, connected: false };
+  let last = { stored: 0, samples: 0, commits: 0, connected: false };
   let lastChange = Date.now();
   let ready = false;
   if (!gw.stdout) throw new Error('no stdout');
   linesOf(gw.stdout).on('line', (line) => {
-    const m = JSON.parse(line) as { ready?: boolean; stored?: number; samples?: number; connected?: boolean };
+    const m = JSON.parse(line) as {
+      ready?: boolean;
+      stored?: number;
+      samples?: number;
+      commits?: number;
+      connected?: boolean;
+    };
     if (m.ready) ready = true;
     else {
       if ((m.stored ?? 0) > last.stored) lastChange = Date.now();
-      last = { stored: m.stored ?? 0, samples: m.samples ?? 0, connected: m.connected ?? false };
+      last = {
+        stored: m.stored ?? 0,
+        samples: m.samples ?? 0,
+        commits: m.commits ?? 0,
+        connected: m.connected ?? false,
+      };
     }
   });
   const until = async (cond: () => boolean, ms: number) => {
@@ -195,6 +208,7 @@ async function runCase(
     'samples/s': Math.round(last.samples / seconds),
     'loss %': Math.round(((lg.completed - Math.min(last.stored, lg.completed)) / lg.completed) * 10000) / 100,
     'peak RSS MB': hwm,
+    'msgs/commit': Math.round(last.stored / Math.max(1, last.commits)),
     measured: 'this run',
   };
 }
@@ -217,6 +231,7 @@ function nodeRedRows(lines: NodeRedLine[], measured: string): Row[] {
     'samples/s': r.sustained_points_s * 2,
     'loss %': r.loss_pct,
     'peak RSS MB': r.processes.find((p) => p.name === 'nodered')?.peak_rss_mb_vmhwm ?? Number.NaN,
+    'msgs/commit': '-',
     measured,
   }));
 }
@@ -313,7 +328,12 @@ async function main(): Promise<void> {
     limits: { maxConnections: 100 }
 machines:${machinesYaml('broker')}
 `;
-  const mosq = await startMosquitto({ persistence: false });
+  const mosq = await startMosquitto({
+    persistence: false,
+    extra: process.env.BENCH_MOSQ_INFLIGHT
+      ? [`max_inflight_messages ${process.env.BENCH_MOSQ_INFLIGHT}`]
+      : [],
+  });
   try {
     for (let i = 0; i < REPEAT && ONLY !== 'nodered'; i++) {
       for (const qos of QOS_LIST) {
