@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../../../config/types.js';
 import { LinegateError } from '../../core/errors.js';
 import { type UserAcl, userAcl } from './acl.js';
+import { commitNow } from './commit-policy.js';
 import type { Accepted, Ingest } from './ingest.js';
 import { VerifiedCache, verifyPassword } from './password.js';
 import {
@@ -12,9 +13,6 @@ import {
   listenTcp,
   listenWebSocket,
 } from './transport.js';
-
-/** Messages committed together at most before the commit window ends. */
-const MAX_GROUP = 1000;
 
 /** The source id MQTT machines use for the embedded broker. */
 export const BROKER_SOURCE = 'broker';
@@ -43,8 +41,11 @@ export interface BrokerStats {
  *    before aedes writes the PUBACK. Messages arriving within `limits.commitWindowMs` (default
  *    200 ms; 0 = one socket read, on the next turn of the event loop) are committed together
  *    (Ingest.commit → persist): one SQLite commit instead of one per message, the main lever on
- *    SD writes with many devices (docs/footprint.md). Only then are their
- *    hooks released, so every PUBACK follows the commit of its samples. A persist failure
+ *    SD writes with many devices (docs/footprint.md). The window ends early when waiting cannot
+ *    grow the group and would only throttle devices (commit-policy.ts: aedes reads nothing more
+ *    from a client until its messages are released). Only then are their
+ *    hooks released, so every PUBACK follows the commit of its samples; the PUBACKs of a group
+ *    leave in one writev per connection (transport.ts). A persist failure
  *    releases them with an error: aedes closes those connections without a PUBACK, and the
  *    devices send again.
  *  - Limits: packet size (guard in transport.ts), connections, connect timeout, client id
@@ -60,6 +61,7 @@ export class EmbeddedBroker {
   private pending: Accepted[] = [];
   private pendingDone: ((err: Error | null) => void)[] = [];
   private commits = 0;
+  private pendingBytes = 0;
   /** Clients with a message in `pending`: aedes reads nothing more from them until the commit. */
   private readonly waiting = new Set<object>();
   private windowTimer: NodeJS.Timeout | null = null;
@@ -89,6 +91,9 @@ export class EmbeddedBroker {
         authenticate: (s, username, password) => this.authenticate(s, username, password),
         authorizePublish: (s, topic, payload, done) => this.authorizePublish(s, topic, payload, done),
         authorizeSubscribe: (s, filter) => this.authorizeSubscribe(s, filter),
+        input: (s, unread) => {
+          if (this.soon === null && this.waiting.has(s.key)) this.scheduleFlush(unread);
+        },
         clientGone: (s) => this.log.debug({ clientId: s.clientId }, 'mqtt client gone'),
         clientError: (s, err) =>
           this.log.debug({ clientId: s?.clientId, err: err.message }, 'mqtt client error'),
@@ -199,30 +204,25 @@ export class EmbeddedBroker {
     }
     this.pending.push(accepted);
     this.pendingDone.push(done);
+    this.pendingBytes += payload.byteLength;
     this.waiting.add(s.key);
     this.scheduleFlush();
   }
 
-  /**
-   * When the group is committed: at the end of the commit window, or on the next turn of the
-   * event loop when waiting longer cannot make the group bigger — every connected client has a
-   * message in it (aedes reads nothing more from a client until its messages are released), or
-   * it holds MAX_GROUP messages. Under load that commits once per round of socket reads instead
-   * of stalling every device for the whole window; with few, slow devices the window still
-   * gathers their messages into one commit.
-   */
-  private scheduleFlush(): void {
+  /** Commit on the next turn when waiting cannot grow the group (commit-policy.ts), else at the end of the window. */
+  private scheduleFlush(unreadBytes = 0): void {
     if (this.soon) return;
     const window = this.config.limits.commitWindowMs;
-    const full =
-      window === 0 ||
-      this.pending.length >= MAX_GROUP ||
-      this.waiting.size >= (this.core?.connectedClients() ?? 0);
-    if (full) {
-      this.soon = setImmediate(() => this.flush());
-      return;
-    }
-    this.windowTimer ??= setTimeout(() => this.flush(), window);
+    const now = commitNow({
+      windowMs: window,
+      messages: this.pending.length,
+      bytes: this.pendingBytes,
+      unreadBytes,
+      heldClients: this.waiting.size,
+      connectedClients: this.core?.connectedClients() ?? 0,
+    });
+    if (now) this.soon = setImmediate(() => this.flush());
+    else this.windowTimer ??= setTimeout(() => this.flush(), window);
   }
 
   /** Group commit: one persist for every message of the group (see scheduleFlush). */
@@ -232,6 +232,7 @@ export class EmbeddedBroker {
     this.windowTimer = null;
     this.soon = null;
     this.waiting.clear();
+    this.pendingBytes = 0;
     const batch = this.pending;
     const done = this.pendingDone;
     this.pending = [];

@@ -36,6 +36,11 @@ export interface BrokerHooks {
   authorizePublish(s: BrokerSession, topic: string, payload: Buffer, done: (err: Error | null) => void): void;
   /** False refuses the filter: SUBACK 0x80 for it, the connection stays. */
   authorizeSubscribe(s: BrokerSession, filter: string): boolean;
+  /**
+   * Bytes arrived from a connected client: `unreadBytes` are buffered and not parsed yet (aedes
+   * parses nothing more from a client while any of its messages awaits `done`). Must be cheap.
+   */
+  input(s: BrokerSession, unreadBytes: number): void;
   clientGone(s: BrokerSession): void;
   clientError(s: BrokerSession | null, err: Error): void;
 }
@@ -102,6 +107,12 @@ export async function createBrokerCore(hooks: BrokerHooks, limits: BrokerCoreLim
   return {
     handle: (conn) => {
       broker.handle(conn);
+      if (conn instanceof GuardedConnection)
+        conn.onInput = (unread) => {
+          // aedes sets conn.client in its Client constructor; before CONNACK nothing is held.
+          const client = (conn as unknown as { client?: Client }).client;
+          if (client?.connected) hooks.input(session(client), unread);
+        };
     },
     connectedClients: () => broker.connectedClients,
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
@@ -117,6 +128,9 @@ export async function createBrokerCore(hooks: BrokerHooks, limits: BrokerCoreLim
  * buffers anything.
  */
 class GuardedConnection extends Duplex {
+  /** Called after each chunk is passed on, with the bytes buffered and not read yet. */
+  onInput: ((unreadBytes: number) => void) | null = null;
+
   constructor(
     private readonly inner: Duplex,
     maxPacketBytes: number,
@@ -132,6 +146,7 @@ class GuardedConnection extends Duplex {
         return;
       }
       if (!this.push(chunk)) inner.pause();
+      this.onInput?.(this.readableLength);
     });
     inner.on('end', () => this.push(null));
     inner.on('error', (err) => this.destroy(err));
