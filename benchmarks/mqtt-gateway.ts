@@ -28,8 +28,9 @@ const mqtt = await startMqtt(config, {
 const report = () => {
   const st = mqtt.stats();
   const stored = Object.values(st.sources).reduce((n, s) => n + s.stored, 0);
+  const commits = (st.broker?.commits ?? 0) + st.clients.reduce((n, c) => n + c.commits, 0);
   process.stdout.write(
-    `${JSON.stringify({ stored, samples, rejected: st.rejected, connected: st.clients.every((c) => c.connected), mem: process.env.BENCH_MEM ? process.memoryUsage() : undefined })}\n`,
+    `${JSON.stringify({ stored, samples, commits, rejected: st.rejected, connected: st.clients.every((c) => c.connected), mem: process.env.BENCH_MEM ? process.memoryUsage() : undefined })}\n`,
   );
 };
 process.stdout.on('error', () => process.exit(1)); // the parent is gone

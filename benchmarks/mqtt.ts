@@ -42,8 +42,25 @@ const SHARED =
   join(root, '..', 'shared', 'peers', 'nodered');
 const LOADGEN = join(SHARED, 'loadgen.js');
 const { values } = parseArgs({
-  options: { n: { type: 'string' }, repeat: { type: 'string' }, 'no-nodered': { type: 'boolean' } },
+  options: {
+    n: { type: 'string' },
+    repeat: { type: 'string' },
+    'no-nodered': { type: 'boolean' },
+    only: { type: 'string' },
+    qos: { type: 'string' },
+    path: { type: 'string' },
+    window: { type: 'string' },
+    procs: { type: 'string' },
+  },
 });
+/** --only linegate|nodered, --qos 0|1, --path embedded|mosquitto: a subset while iterating. */
+const ONLY = values.only ?? 'both';
+const QOS_LIST = values.qos === undefined ? [0, 1] : [Number(values.qos)];
+const PATHS = values.path ?? 'both';
+/** Extra node flags for the gateway process (e.g. BENCH_GW_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'). */
+/** Load generator: unacknowledged messages per publisher (--window) and publisher processes (--procs). */
+const LOADGEN_ARGS = ['--window', values.window ?? '200', '--procs', values.procs ?? '1'];
+const GW_NODE_ARGS = (process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const N = Number(values.n ?? 100_000);
 const REPEAT = Math.max(1, Number(values.repeat ?? 3));
 const PW = 'bench-password-1';
@@ -59,6 +76,8 @@ interface Row extends Record<string, string | number> {
   'samples/s': number;
   'loss %': number;
   'peak RSS MB': number;
+  /** linegate: stored messages per SQLite commit (group commit); '-' for Node-RED. */
+  'msgs/commit': number | string;
   measured: string;
 }
 
@@ -106,6 +125,7 @@ async function runLoadgen(
         String(qos),
         '--devices',
         '10',
+        ...LOADGEN_ARGS,
       ],
       {
         env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
@@ -137,19 +157,30 @@ async function runCase(
   const data = mkdtempSync(join(tmpdir(), 'linegate-bench-mqtt-'));
   const gw: ChildProcess = spawn(
     process.execPath,
-    [join(root, 'dist', 'benchmarks', 'mqtt-gateway.js'), yaml, data],
+    [...GW_NODE_ARGS, join(root, 'dist', 'benchmarks', 'mqtt-gateway.js'), yaml, data],
     { stdio: ['ignore', 'pipe', 'inherit'], env: GATEWAY_ENV },
   );
-  let last = { stored: 0, samples: 0, connected: false };
+  let last = { stored: 0, samples: 0, commits: 0, connected: false };
   let lastChange = Date.now();
   let ready = false;
   if (!gw.stdout) throw new Error('no stdout');
   linesOf(gw.stdout).on('line', (line) => {
-    const m = JSON.parse(line) as { ready?: boolean; stored?: number; samples?: number; connected?: boolean };
+    const m = JSON.parse(line) as {
+      ready?: boolean;
+      stored?: number;
+      samples?: number;
+      commits?: number;
+      connected?: boolean;
+    };
     if (m.ready) ready = true;
     else {
       if ((m.stored ?? 0) > last.stored) lastChange = Date.now();
-      last = { stored: m.stored ?? 0, samples: m.samples ?? 0, connected: m.connected ?? false };
+      last = {
+        stored: m.stored ?? 0,
+        samples: m.samples ?? 0,
+        commits: m.commits ?? 0,
+        connected: m.connected ?? false,
+      };
     }
   });
   const until = async (cond: () => boolean, ms: number) => {
@@ -178,6 +209,7 @@ async function runCase(
     'samples/s': Math.round(last.samples / seconds),
     'loss %': Math.round(((lg.completed - Math.min(last.stored, lg.completed)) / lg.completed) * 10000) / 100,
     'peak RSS MB': hwm,
+    'msgs/commit': Math.round(last.stored / Math.max(1, last.commits)),
     measured: 'this run',
   };
 }
@@ -200,6 +232,7 @@ function nodeRedRows(lines: NodeRedLine[], measured: string): Row[] {
     'samples/s': r.sustained_points_s * 2,
     'loss %': r.loss_pct,
     'peak RSS MB': r.processes.find((p) => p.name === 'nodered')?.peak_rss_mb_vmhwm ?? Number.NaN,
+    'msgs/commit': '-',
     measured,
   }));
 }
@@ -226,7 +259,9 @@ function measureNodeRed(): NodeRedLine[] | null {
       timeout: 300_000 * REPEAT,
       env: {
         ...process.env,
-        CASES: Array.from({ length: REPEAT }, () => `batched:0:${N} batched:1:${N}`).join(' '),
+        CASES: Array.from({ length: REPEAT }, () => QOS_LIST.map((q) => `batched:${q}:${N}`).join(' ')).join(
+          ' ',
+        ),
         MOSQ_MAX_QUEUED: '0',
         OUT: out,
         RUN_DIR: join(tmpdir(), 'linegate-nr-bench'),
@@ -294,30 +329,37 @@ async function main(): Promise<void> {
     limits: { maxConnections: 100 }
 machines:${machinesYaml('broker')}
 `;
-  const mosq = await startMosquitto({ persistence: false });
+  const mosq = await startMosquitto({
+    persistence: false,
+    extra: process.env.BENCH_MOSQ_INFLIGHT
+      ? [`max_inflight_messages ${process.env.BENCH_MOSQ_INFLIGHT}`]
+      : [],
+  });
   try {
-    for (let i = 0; i < REPEAT; i++) {
-      for (const qos of [0, 1]) {
-        rows.push(
-          await runCase(
-            'embedded broker',
-            brokerYaml,
-            `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`,
-            qos,
-            false,
-          ),
-        );
+    for (let i = 0; i < REPEAT && ONLY !== 'nodered'; i++) {
+      for (const qos of QOS_LIST) {
+        if (PATHS !== 'mosquitto')
+          rows.push(
+            await runCase(
+              'embedded broker',
+              brokerYaml,
+              `mqtt://bench:${PW}@127.0.0.1:${brokerPort}`,
+              qos,
+              false,
+            ),
+          );
         const yaml = `${SITE}mqtt:
   clients: [{ id: lan, url: '${mosq.url}', clientId: bench-gw-q${qos}-${i}, qos: ${qos} }]
 machines:${machinesYaml('lan')}
 `;
-        rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
+        if (PATHS !== 'embedded')
+          rows.push(await runCase('mosquitto → mqtt.js client', yaml, mosq.url, qos, true));
       }
     }
   } finally {
     await mosq.kill();
   }
-  const nr = values['no-nodered'] ? null : measureNodeRed();
+  const nr = values['no-nodered'] || ONLY === 'linegate' ? null : measureNodeRed();
   const nrRows = nr ? nodeRedRows(nr, 'this run') : recordedNodeRed();
   printTable(`MQTT ingestion, every run, ${N} messages per case (3 samples per message for linegate)`, [
     ...rows,

@@ -148,6 +148,9 @@ export class Retention {
     deleteThrough: Statement<[number]>;
     lastSampleBelow: Statement<[number], { m: number | null }>;
     eventChunkEnd: Statement<[number, number], { seq: number }>;
+    pageSize: Statement<[], number>;
+    pageCount: Statement<[], number>;
+    freelistCount: Statement<[], number>;
     lastEventBelow: Statement<[number], { m: number | null }>;
     deleteEventsThrough: Statement<[number]>;
     deleteQuarantine: Statement<[number]>;
@@ -170,6 +173,9 @@ export class Retention {
     });
     const db = this.db;
     this.stmt = {
+      pageSize: db.prepare<[], number>('PRAGMA page_size').pluck(),
+      pageCount: db.prepare<[], number>('PRAGMA page_count').pluck(),
+      freelistCount: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
       chunkEnd: db.prepare('SELECT seq FROM sample WHERE seq < ? ORDER BY seq LIMIT 1 OFFSET ?'),
       maxSample: db.prepare('SELECT max(seq) AS m FROM sample'),
       minSample: db.prepare('SELECT min(seq) AS m FROM sample'),
@@ -191,9 +197,10 @@ export class Retention {
   }
 
   usage(): DiskUsage {
-    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
-    const pages = this.db.pragma('page_count', { simple: true }) as number;
-    const freePages = this.db.pragma('freelist_count', { simple: true }) as number;
+    // Prepared once: db.pragma() compiles a statement per call, and this runs after every flush.
+    const pageSize = this.stmt.pageSize.get() as number;
+    const pages = this.stmt.pageCount.get() as number;
+    const freePages = this.stmt.freelistCount.get() as number;
     let walBytes = 0;
     try {
       walBytes = statSync(`${this.deps.path}-wal`).size;

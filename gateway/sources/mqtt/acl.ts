@@ -13,15 +13,25 @@ export interface UserAcl {
   canSubscribe(filter: string): boolean;
 }
 
+const CACHE_MAX = 1024;
+
 export function userAcl(user: Pick<BrokerUserConfig, 'username' | 'publish' | 'subscribe'>): UserAcl {
   const pub = user.publish.map((g) => expandGrant(g, user.username));
   const sub = user.subscribe.map((g) => expandGrant(g, user.username));
+  // A device publishes to the same few topics again and again: decisions are remembered per
+  // user (bounded: the cache starts over when it holds CACHE_MAX topics).
+  const decided = new Map<string, boolean>();
   return {
     username: user.username,
     canPublish(topic) {
-      if (topic.length === 0 || topic.startsWith('$') || topic.includes('+') || topic.includes('#'))
-        return false;
-      return pub.some((g) => topicMatches(g, topic));
+      const known = decided.get(topic);
+      if (known !== undefined) return known;
+      const ok =
+        !(topic.length === 0 || topic.startsWith('$') || topic.includes('+') || topic.includes('#')) &&
+        pub.some((g) => topicMatches(g, topic));
+      if (decided.size >= CACHE_MAX) decided.clear();
+      decided.set(topic, ok);
+      return ok;
     },
     canSubscribe(filter) {
       if (!isValidFilter(filter) || filter === '#' || filter.startsWith('$') || filter.startsWith('+/#'))

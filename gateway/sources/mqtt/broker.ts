@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../../../config/types.js';
 import { LinegateError } from '../../core/errors.js';
 import { type UserAcl, userAcl } from './acl.js';
+import { commitNow } from './commit-policy.js';
 import type { Accepted, Ingest } from './ingest.js';
 import { VerifiedCache, verifyPassword } from './password.js';
 import {
@@ -25,6 +26,8 @@ export interface BrokerStats {
   readonly oversizePackets: number;
   readonly overConnectionLimit: number;
   readonly persistFailures: number;
+  /** Group commits: stored messages / commits = messages per SQLite transaction. */
+  readonly commits: number;
 }
 
 /**
@@ -38,8 +41,11 @@ export interface BrokerStats {
  *    before aedes writes the PUBACK. Messages arriving within `limits.commitWindowMs` (default
  *    200 ms; 0 = one socket read, on the next turn of the event loop) are committed together
  *    (Ingest.commit → persist): one SQLite commit instead of one per message, the main lever on
- *    SD writes with many devices (docs/footprint.md). Only then are their
- *    hooks released, so every PUBACK follows the commit of its samples. A persist failure
+ *    SD writes with many devices (docs/footprint.md). The window ends early when waiting cannot
+ *    grow the group and would only throttle devices (commit-policy.ts: aedes reads nothing more
+ *    from a client until its messages are released). Only then are their
+ *    hooks released, so every PUBACK follows the commit of its samples; the PUBACKs of a group
+ *    leave in one writev per connection (transport.ts). A persist failure
  *    releases them with an error: aedes closes those connections without a PUBACK, and the
  *    devices send again.
  *  - Limits: packet size (guard in transport.ts), connections, connect timeout, client id
@@ -51,8 +57,15 @@ export class EmbeddedBroker {
   private readonly users: Map<string, { hash: string; acl: UserAcl }>;
   private readonly sessions = new WeakMap<object, UserAcl>();
   private readonly verified = new VerifiedCache();
-  private pending: { accepted: Accepted; done: (err: Error | null) => void }[] = [];
-  private flushScheduled = false;
+  /** The group being gathered: accepted messages and their aedes callbacks, in arrival order. */
+  private pending: Accepted[] = [];
+  private pendingDone: ((err: Error | null) => void)[] = [];
+  private commits = 0;
+  private pendingBytes = 0;
+  /** Clients with a message in `pending`: aedes reads nothing more from them until the commit. */
+  private readonly waiting = new Set<object>();
+  private windowTimer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
   private counts = {
     authRefused: 0,
     publishRefused: 0,
@@ -78,6 +91,9 @@ export class EmbeddedBroker {
         authenticate: (s, username, password) => this.authenticate(s, username, password),
         authorizePublish: (s, topic, payload, done) => this.authorizePublish(s, topic, payload, done),
         authorizeSubscribe: (s, filter) => this.authorizeSubscribe(s, filter),
+        input: (s, unread) => {
+          if (this.soon === null && this.waiting.has(s.key)) this.scheduleFlush(unread);
+        },
         clientGone: (s) => this.log.debug({ clientId: s.clientId }, 'mqtt client gone'),
         clientError: (s, err) =>
           this.log.debug({ clientId: s?.clientId, err: err.message }, 'mqtt client error'),
@@ -186,27 +202,46 @@ export class EmbeddedBroker {
       done(null); // refused payload: counted, acknowledged, dropped (a resend would be refused again)
       return;
     }
-    this.pending.push({ accepted, done });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      const window = this.config.limits.commitWindowMs;
-      if (window > 0) setTimeout(() => this.flush(), window);
-      else setImmediate(() => this.flush());
-    }
+    this.pending.push(accepted);
+    this.pendingDone.push(done);
+    this.pendingBytes += payload.byteLength;
+    this.waiting.add(s.key);
+    this.scheduleFlush();
   }
 
-  /** Group commit: one persist for every message that arrived in the commit window. */
+  /** Commit on the next turn when waiting cannot grow the group (commit-policy.ts), else at the end of the window. */
+  private scheduleFlush(unreadBytes = 0): void {
+    if (this.soon) return;
+    const window = this.config.limits.commitWindowMs;
+    const now = commitNow({
+      windowMs: window,
+      messages: this.pending.length,
+      bytes: this.pendingBytes,
+      unreadBytes,
+      heldClients: this.waiting.size,
+      connectedClients: this.core?.connectedClients() ?? 0,
+    });
+    if (now) this.soon = setImmediate(() => this.flush());
+    else this.windowTimer ??= setTimeout(() => this.flush(), window);
+  }
+
+  /** Group commit: one persist for every message of the group (see scheduleFlush). */
   private flush(): void {
-    this.flushScheduled = false;
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    if (this.soon) clearImmediate(this.soon);
+    this.windowTimer = null;
+    this.soon = null;
+    this.waiting.clear();
+    this.pendingBytes = 0;
     const batch = this.pending;
+    const done = this.pendingDone;
     this.pending = [];
+    this.pendingDone = [];
     if (batch.length === 0) return;
     let error: Error | null = null;
     try {
-      this.ingest.commit(
-        BROKER_SOURCE,
-        batch.map((b) => b.accepted),
-      );
+      this.ingest.commit(BROKER_SOURCE, batch);
+      this.commits++;
     } catch (err) {
       this.counts.persistFailures++;
       error = new LinegateError(
@@ -217,11 +252,16 @@ export class EmbeddedBroker {
       );
       this.log.error({ err, messages: batch.length }, 'persist failed: messages not acknowledged');
     }
-    for (const b of batch) b.done(error);
+    for (const d of done) d(error);
   }
 
   stats(): BrokerStats {
-    return { listening: { ...this.ports }, clients: this.core?.connectedClients() ?? 0, ...this.counts };
+    return {
+      listening: { ...this.ports },
+      clients: this.core?.connectedClients() ?? 0,
+      commits: this.commits,
+      ...this.counts,
+    };
   }
 
   async stop(): Promise<void> {

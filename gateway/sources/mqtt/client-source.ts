@@ -161,7 +161,8 @@ export class ExternalBrokerSource {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const accepted = batch.flatMap((b) => (b.accepted ? [b.accepted] : []));
+    const accepted: Accepted[] = [];
+    for (const b of batch) if (b.accepted) accepted.push(b.accepted);
     try {
       this.ingest.commit(this.config.id, accepted);
     } catch (err) {

@@ -1,7 +1,7 @@
 import type { PayloadConfig, PayloadLimits } from '../../../config/types.js';
 import type { MqttPointDef, TimestampFormat } from '../../core/points.js';
 import type { Sample, SampleValue } from '../../core/sample.js';
-import { type Checked, refuse } from './hygiene.js';
+import { type Checked, type Refusal, refuse } from './hygiene.js';
 
 /**
  * A parsed JSON payload → samples of one machine, by its points' paths. Pure.
@@ -76,7 +76,8 @@ export function valueAt(root: unknown, path: readonly PathStep[]): unknown {
 
 const NON_FINITE_TEXT = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
 
-function pointValue(def: MqttPointDef, raw: unknown): Checked<SampleValue> {
+/** The value of one point, or the refusal (an object: a SampleValue never is one). */
+function pointValue(def: MqttPointDef, raw: unknown): SampleValue | Refusal {
   switch (def.type) {
     case 'number': {
       if (typeof raw === 'string' && NON_FINITE_TEXT.test(raw))
@@ -85,16 +86,16 @@ function pointValue(def: MqttPointDef, raw: unknown): Checked<SampleValue> {
         return refuse('wrong_type', `${def.name}: ${describe(raw)}, want a number`);
       const v = raw * def.scale + def.offset;
       if (!Number.isFinite(v)) return refuse('not_finite', `${def.name}: ${String(raw)}`);
-      return { ok: true, value: v };
+      return v;
     }
     case 'boolean':
-      if (typeof raw === 'boolean') return { ok: true, value: raw };
-      if (raw === 0 || raw === 1) return { ok: true, value: raw === 1 };
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 0 || raw === 1) return raw === 1;
       return refuse('wrong_type', `${def.name}: ${describe(raw)}, want true/false (or 0/1)`);
     case 'string':
       if (typeof raw !== 'string') return refuse('wrong_type', `${def.name}: ${describe(raw)}, want text`);
       if (raw.length > MAX_STRING) return refuse('wrong_type', `${def.name}: text longer than ${MAX_STRING}`);
-      return { ok: true, value: raw };
+      return raw;
   }
 }
 
@@ -155,8 +156,8 @@ export function decodePayload(
     const raw = valueAt(payload, p.path);
     if (raw === MISSING || raw === null) continue; // null: the device has no value now
     const v = pointValue(p.def, raw);
-    if (!v.ok) return v;
-    samples.push({ machine: machine.id, point: p.def.name, value: v.value, ts, quality: 'good' });
+    if (typeof v === 'object' && v !== null) return v;
+    samples.push({ machine: machine.id, point: p.def.name, value: v, ts, quality: 'good' });
   }
   if (samples.length === 0)
     return refuse('no_known_fields', 'none of the machine’s points is in the payload');

@@ -70,6 +70,12 @@ const TABLE: [string, RejectReason, Buffer | string, string?][] = [
   ['a JSON number at the top', 'not_object', '42'],
   ['a __proto__ key', 'forbidden_key', `{"ts":${NOW},"__proto__":{"polluted":true},"run":true}`],
   ['a nested constructor key', 'forbidden_key', ok({ data: { temp: 1, constructor: { prototype: 1 } } })],
+  [
+    'a __proto__ key spelt with \\u escapes',
+    'forbidden_key',
+    `{"ts":${NOW},"\\u005f_proto__":{"x":1},"run":true}`,
+  ],
+  ['a prototype key spelt with \\u escapes', 'forbidden_key', `{"ts":${NOW},"data":{"\\u0070rototype":1}}`],
   ['a number as text', 'wrong_type', ok({ data: { temp: '151.5' } })],
   ['a boolean as text', 'wrong_type', ok({ run: 'true' })],
   ['an object where a number goes', 'wrong_type', ok({ data: { temp: { v: 1 } } })],

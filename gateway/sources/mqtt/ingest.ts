@@ -130,7 +130,13 @@ export class Ingest {
 
   commit(source: string, batch: readonly Accepted[]): void {
     if (batch.length === 0) return;
-    const all = batch.length === 1 ? (batch[0] as Accepted).samples : batch.flatMap((a) => a.samples);
+    let all: readonly Sample[];
+    if (batch.length === 1) all = (batch[0] as Accepted).samples;
+    else {
+      const flat: Sample[] = [];
+      for (const a of batch) for (const s of a.samples) flat.push(s);
+      all = flat;
+    }
     this.deps.persist(all); // throws → nothing below happens, and the caller does not acknowledge
     const now = this.now();
     for (const a of batch) {

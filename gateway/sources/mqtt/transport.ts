@@ -36,6 +36,11 @@ export interface BrokerHooks {
   authorizePublish(s: BrokerSession, topic: string, payload: Buffer, done: (err: Error | null) => void): void;
   /** False refuses the filter: SUBACK 0x80 for it, the connection stays. */
   authorizeSubscribe(s: BrokerSession, filter: string): boolean;
+  /**
+   * Bytes arrived from a connected client: `unreadBytes` are buffered and not parsed yet (aedes
+   * parses nothing more from a client while any of its messages awaits `done`). Must be cheap.
+   */
+  input(s: BrokerSession, unreadBytes: number): void;
   clientGone(s: BrokerSession): void;
   clientError(s: BrokerSession | null, err: Error): void;
 }
@@ -102,6 +107,12 @@ export async function createBrokerCore(hooks: BrokerHooks, limits: BrokerCoreLim
   return {
     handle: (conn) => {
       broker.handle(conn);
+      if (conn instanceof GuardedConnection)
+        conn.onInput = (unread) => {
+          // aedes sets conn.client in its Client constructor; before CONNACK nothing is held.
+          const client = (conn as unknown as { client?: Client }).client;
+          if (client?.connected) hooks.input(session(client), unread);
+        };
     },
     connectedClients: () => broker.connectedClients,
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
@@ -117,6 +128,9 @@ export async function createBrokerCore(hooks: BrokerHooks, limits: BrokerCoreLim
  * buffers anything.
  */
 class GuardedConnection extends Duplex {
+  /** Called after each chunk is passed on, with the bytes buffered and not read yet. */
+  onInput: ((unreadBytes: number) => void) | null = null;
+
   constructor(
     private readonly inner: Duplex,
     maxPacketBytes: number,
@@ -132,6 +146,7 @@ class GuardedConnection extends Duplex {
         return;
       }
       if (!this.push(chunk)) inner.pause();
+      this.onInput?.(this.readableLength);
     });
     inner.on('end', () => this.push(null));
     inner.on('error', (err) => this.destroy(err));
@@ -145,6 +160,24 @@ class GuardedConnection extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.inner.destroyed) cb(new Error('connection closed'));
     else this.inner.write(chunk, cb);
+  }
+
+  /**
+   * Everything written while the connection was corked (mqtt-packet corks it until the next tick,
+   * so a group's PUBACKs gather here) goes to the socket as one writev instead of one write
+   * syscall per packet.
+   */
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    const inner = this.inner;
+    if (inner.destroyed) {
+      cb(new Error('connection closed'));
+      return;
+    }
+    inner.cork();
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) inner.write((chunks[i] as { chunk: Buffer }).chunk);
+    inner.write((chunks[last] as { chunk: Buffer }).chunk, cb);
+    inner.uncork();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -314,6 +347,8 @@ export function connectExternal(o: ExternalOptions, h: ExternalHandlers): Extern
     connectTimeout: o.connectTimeoutMs,
     reconnectPeriod: 0,
     resubscribe: true,
+    // mqtt.js traces every packet through `debug` (about ten calls per message) unless given a log.
+    log: () => undefined,
     ...(o.username !== null ? { username: o.username } : {}),
     ...(o.password !== null ? { password: o.password } : {}),
     ...(o.protocolVersion === 5 && !o.clean
