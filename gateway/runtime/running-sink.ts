@@ -1,15 +1,15 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { type ErrorCode, isLinegateError } from '../core/errors.js';
 import type { OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
-import type { WriteFailure } from '../sinks/types.js';
+import type { WriteFailure, WriteResult } from '../sinks/types.js';
 import { type Clock, systemClock } from './clock.js';
 import {
-  type Pending,
   type Prepared,
   type Progress,
   prepareBatch,
   type RunningSinkDeps,
   refuseInto,
+  type Segment,
   type SinkEvent,
   type SinkStatus,
 } from './running-sink-parts.js';
@@ -232,8 +232,8 @@ export class RunningSink {
 
   /** Sends the read-ahead batch's first request now, if the one in flight has gone well so far. */
   private sendEarly(next: Prepared | null, before: Progress): Prepared | null {
-    if (next && before.clean && !this.stopping && next.pending.length > 0 && this.mayOverlap(next)) {
-      next.early = this.send(next.pending).catch(
+    if (next && before.clean && !this.stopping && next.rows.length > 0 && this.mayOverlap(next)) {
+      next.early = this.send(next, null).catch(
         (err: unknown): WriteFailure => ({ ok: false, kind: 'retry', message: (err as Error).message }),
       );
     }
@@ -254,17 +254,18 @@ export class RunningSink {
     progress: Progress,
     early?: Promise<WriteFailure | null>,
   ): Promise<boolean> {
-    const { batch, pending } = prepared;
+    const { batch, rows } = prepared;
     const refused = new Map(prepared.refused);
     const refuse = (reason: string, key: RowKey): void => refuseInto(refused, reason, key);
 
-    // Requests still to send, in order; a refused request without named rows is split in two.
-    const segments: Pending[][] = pending.length > 0 ? [[...pending]] : [];
+    // Requests still to send, in order (null: the whole body); a refused request without named
+    // rows is split in two.
+    const segments: Segment[] = rows.length > 0 ? [null] : [];
     let first = early;
     while (segments.length > 0) {
       if (this.stopping) return false;
-      const segment = segments[0] as Pending[];
-      const result = await (first ?? this.send(segment));
+      const segment = segments[0] as Segment;
+      const result = await (first ?? this.send(prepared, segment));
       first = undefined;
       if (result !== null) progress.clean = false;
       if (result === null) {
@@ -273,18 +274,17 @@ export class RunningSink {
       }
       if (this.stopping) return false;
       if (result.kind === 'bad-lines') {
-        const named = new Set(
-          result.lines.filter((i) => Number.isInteger(i) && i >= 0 && i < segment.length),
-        );
-        if (named.size === 0 && segment.length > 1) {
-          const half = Math.ceil(segment.length / 2);
-          segments.splice(0, 1, segment.slice(0, half), segment.slice(half));
-          this.deps.log.debug({ rows: segment.length, message: result.message }, 'refused, splitting');
+        const all = segment ?? rows.map((_, i) => i);
+        const named = new Set(result.lines.filter((i) => Number.isInteger(i) && i >= 0 && i < all.length));
+        if (named.size === 0 && all.length > 1) {
+          const half = Math.ceil(all.length / 2);
+          segments.splice(0, 1, all.slice(0, half), all.slice(half));
+          this.deps.log.debug({ rows: all.length, message: result.message }, 'refused, splitting');
           continue;
         }
         if (named.size === 0) named.add(0);
-        for (const i of named) refuse(result.message, (segment[i] as Pending).row.key);
-        const rest = segment.filter((_, i) => !named.has(i));
+        for (const i of named) refuse(result.message, (rows[all[i] as number] as OutboxRow).key);
+        const rest = all.filter((_, i) => !named.has(i));
         if (rest.length > 0) segments[0] = rest;
         else segments.shift();
         continue;
@@ -309,16 +309,26 @@ export class RunningSink {
     return true;
   }
 
-  /** One request; null when delivered. */
-  private async send(segment: readonly Pending[]): Promise<WriteFailure | null> {
+  /** One request (the whole body, or the rows of `segment`); null when delivered. */
+  private async send(prepared: Prepared, segment: Segment): Promise<WriteFailure | null> {
     this.state = 'sending';
     const controller = new AbortController();
     this.inFlight.add(controller);
     this.counters.requests++;
-    const result = await this.deps.writer.write(
-      segment.map((p) => p.line),
-      controller.signal,
-    );
+    const { writer } = this.deps;
+    const { body } = prepared;
+    let result: WriteResult;
+    if (segment === null) {
+      result = writer.writeBody
+        ? await writer.writeBody(body, controller.signal)
+        : await writer.write(body.lines(), controller.signal);
+    } else {
+      const lines = body.lines();
+      result = await writer.write(
+        segment.map((i) => lines[i] as string),
+        controller.signal,
+      );
+    }
     this.inFlight.delete(controller);
     if (result.ok) {
       this.lastSuccessTs = this.clock.now();

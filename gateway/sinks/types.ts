@@ -5,14 +5,67 @@
  * `core/sink.ts` unchanged.
  */
 import type { ErrorCode } from '../core/errors.js';
-import type { OutboxRow } from '../core/outbox.js';
+import type { OutboxRow, RowKey } from '../core/outbox.js';
 
 /** One row as one record (for InfluxDB: one line of line protocol), or why it cannot be. */
 export type EncodeResult =
   | { readonly ok: true; readonly line: string }
   | { readonly ok: false; readonly reason: string };
 
-export type RowEncoder = (row: OutboxRow) => EncodeResult;
+/**
+ * Row → record. May carry `batch`: the same records for a whole batch at once, as one body
+ * (the runner uses it when present; it must give byte for byte the lines `encode` gives).
+ */
+export type RowEncoder = ((row: OutboxRow) => EncodeResult) & { readonly batch?: BatchEncoder };
+
+/**
+ * The records of one request: the body (each record followed by a newline) and, made only when
+ * asked (error matching, splits), the records as strings. Records hold no raw newline.
+ */
+export interface EncodedLines {
+  readonly count: number;
+  bytes(): Buffer;
+  lines(): readonly string[];
+}
+
+/** A batch encoded at once: the rows written, in order, their body, and the rows refused. */
+export interface EncodedBatch {
+  readonly rows: readonly OutboxRow[];
+  readonly body: EncodedLines;
+  readonly refused: readonly { readonly key: RowKey; readonly reason: string }[];
+}
+
+export type BatchEncoder = (rows: readonly OutboxRow[]) => EncodedBatch;
+
+/** EncodedLines over records that are strings already. */
+export function linesBody(lines: readonly string[]): EncodedLines {
+  let bytes: Buffer | undefined;
+  return {
+    count: lines.length,
+    lines: () => lines,
+    bytes: () => {
+      bytes ??= Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8');
+      return bytes;
+    },
+  };
+}
+
+/** EncodedLines over a body (records separated by newlines). */
+export function bytesBody(bytes: Buffer, count: number): EncodedLines {
+  let lines: readonly string[] | undefined;
+  return {
+    count,
+    bytes: () => bytes,
+    lines: () => {
+      if (!lines) {
+        const all = bytes.toString('utf8').split('\n');
+        if (all[all.length - 1] === '') all.pop();
+        lines = all;
+      }
+      return lines;
+    },
+  };
+}
 
 /** The answer to one write request, classified for the runner. */
 export type WriteResult =
@@ -73,6 +126,8 @@ export interface LineWriter {
   /** Where it writes, without credentials, for logs and status. */
   readonly target: string;
   write(lines: readonly string[], signal?: AbortSignal): Promise<WriteResult>;
+  /** Optional: the same request from a body made already (no join, no copy). */
+  writeBody?(body: EncodedLines, signal?: AbortSignal): Promise<WriteResult>;
   /** Releases a connection the writer holds; called once by the runner's `stop()`, after the last write. */
   close?(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { WriteResult } from '../types.js';
+import { type EncodedLines, linesBody, type WriteResult } from '../types.js';
 import { classifyAnswer, classifyError } from './classify.js';
 
 const gzip = promisify(gzipCallback);
@@ -24,18 +24,16 @@ export interface PostOptions {
   readonly signal?: AbortSignal;
 }
 
-export function lineBody(lines: readonly string[]): string {
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+export function postLines(lines: readonly string[], options: PostOptions): Promise<WriteResult> {
+  return postBody(linesBody(lines), options);
 }
 
-export async function postLines(lines: readonly string[], options: PostOptions): Promise<WriteResult> {
-  const text = lineBody(lines);
+/** The body as it is (no copy); its lines are made only to read a refusal. */
+export async function postBody(lines: EncodedLines, options: PostOptions): Promise<WriteResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
-    const body = options.gzip
-      ? await gzip(Buffer.from(text, 'utf8'), GZIP_OPTIONS)
-      : Buffer.from(text, 'utf8');
+    const body = options.gzip ? await gzip(lines.bytes(), GZIP_OPTIONS) : lines.bytes();
     const response = await fetch(options.url, {
       method: 'POST',
       headers: {
@@ -49,9 +47,10 @@ export async function postLines(lines: readonly string[], options: PostOptions):
     // Read the whole answer: a connection reset before its end makes the outcome unknown, so
     // the request counts as failed and is sent again (a resend overwrites).
     const answer = await response.text();
+    const ok = response.status >= 200 && response.status < 300;
     return classifyAnswer(
       { status: response.status, retryAfter: response.headers.get('retry-after'), body: answer },
-      lines,
+      ok ? [] : lines.lines(),
       Date.now(),
     );
   } catch (err) {

@@ -17,7 +17,8 @@
  *     ±Infinity have no line protocol form and are left out like null.
  */
 import type { EventRow, OutboxRow, SampleRow } from '../../core/outbox.js';
-import type { EncodeResult } from '../types.js';
+import type { EncodeResult, RowEncoder } from '../types.js';
+import { createBodyEncoder } from './body-encoder.js';
 
 /** The series tags a sample row does not carry; main.ts builds the lookup from the config. */
 export interface SeriesTags {
@@ -208,17 +209,18 @@ export function encodeRow(row: OutboxRow, deps: LineEncoderDeps): EncodeResult {
 const MAX_CACHED_SERIES = 50_000;
 
 /**
- * The encoder a running sink takes: `createLineEncoder({ tagsFor })`. Same lines as `encodeRow`,
+ * The encoder a running sink takes: `createLineEncoder({ tagsFor })`, with `.batch` for whole
+ * batches (body-encoder.ts). Same lines as `encodeRow`,
  * but the measurement + tags part of each series is built once and kept (escaping every tag
  * of every row was most of a replay's CPU time): `tagsFor` must answer the same for a series
  * during the encoder's life (the config is fixed for a run).
  */
-export function createLineEncoder(deps: LineEncoderDeps): (row: OutboxRow) => EncodeResult {
+export function createLineEncoder(deps: LineEncoderDeps): RowEncoder {
   // machine → point → prefix: two lookups of strings the store hands out again and again
   // (their hashes are kept) instead of building a key string per row.
   const prefixes = new Map<string, Map<string, Encoded>>();
   let cached = 0;
-  return (row) => {
+  const encode = (row: OutboxRow): EncodeResult => {
     if (row.kind !== 'sample') return encodeEvent(row);
     let points = prefixes.get(row.machine);
     if (points === undefined) {
@@ -239,4 +241,7 @@ export function createLineEncoder(deps: LineEncoderDeps): (row: OutboxRow) => En
     }
     return sampleLine(prefix, row);
   };
+  // A whole batch as one body (body-encoder.ts): what a running sink uses.
+  const batch = createBodyEncoder({ prefix: (row) => seriesPrefix(row, deps), encodeRow: encode });
+  return Object.assign(encode, { batch });
 }

@@ -3,8 +3,8 @@
  * set (1.x accepts it as well as `u`/`p` in the query; the header keeps the password out of
  * access logs). Transport only: no timers, no retries (see http-post.ts for why not node-influx).
  */
-import type { LineWriter, WriteResult } from '../types.js';
-import { endpoint, postLines, publicTarget } from './http-post.js';
+import type { EncodedLines, LineWriter, WriteResult } from '../types.js';
+import { endpoint, postBody, postLines, publicTarget } from './http-post.js';
 
 export interface V1WriterOptions {
   /** Base URL, e.g. `http://influx.local:8086` (a path prefix behind a proxy is kept). */
@@ -39,6 +39,9 @@ export function createV1Writer(options: V1WriterOptions): LineWriter {
     target: publicTarget(url),
     write(lines: readonly string[], signal?: AbortSignal): Promise<WriteResult> {
       return postLines(lines, { url, headers, gzip, timeoutMs, ...(signal ? { signal } : {}) });
+    },
+    writeBody(body: EncodedLines, signal?: AbortSignal): Promise<WriteResult> {
+      return postBody(body, { url, headers, gzip, timeoutMs, ...(signal ? { signal } : {}) });
     },
   };
 }

@@ -8,9 +8,9 @@
  * the data loss linegate exists to avoid. `transport.request` makes exactly one attempt.
  */
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
-import type { LineWriter, WriteResult } from '../types.js';
+import { type EncodedLines, type LineWriter, linesBody, type WriteResult } from '../types.js';
 import { classifyAnswer, classifyError } from './classify.js';
-import { endpoint, lineBody, publicTarget } from './http-post.js';
+import { endpoint, publicTarget } from './http-post.js';
 import { DEFAULT_WRITE_TIMEOUT_MS } from './v1-writer.js';
 
 export interface V2WriterOptions {
@@ -40,35 +40,39 @@ export function createV2Writer(options: V2WriterOptions): LineWriter {
   const query = { org: options.org, bucket: options.bucket, precision: 'ms' };
   const url = endpoint(options.url, '/api/v2/write', query);
   const path = `/api/v2/write${url.search}`;
+  const writeBody = async (body: EncodedLines, signal?: AbortSignal): Promise<WriteResult> => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      // The same body as the 1.x writer (body-encoder.ts), as the string the library takes (it
+      // JSON-encodes anything else).
+      await transport.request(path, body.bytes().toString('utf8'), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        // gzip whenever the body is not empty.
+        ...(gzip ? { gzipThreshold: 0 } : {}),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof HttpError) {
+        const retryAfter = err.headers?.['retry-after'];
+        return classifyAnswer(
+          {
+            status: err.statusCode,
+            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+            body: err.body ?? '',
+          },
+          body.lines(),
+          Date.now(),
+        );
+      }
+      const timedOut = timeout.aborted && !signal?.aborted;
+      return classifyError(timedOut ? { name: 'TimeoutError' } : err, timeoutMs);
+    }
+  };
   return {
     target: publicTarget(url),
-    async write(lines: readonly string[], signal?: AbortSignal): Promise<WriteResult> {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      try {
-        await transport.request(path, lineBody(lines), {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain; charset=utf-8' },
-          // gzip whenever the body is not empty.
-          ...(gzip ? { gzipThreshold: 0 } : {}),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof HttpError) {
-          const retryAfter = err.headers?.['retry-after'];
-          return classifyAnswer(
-            {
-              status: err.statusCode,
-              retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-              body: err.body ?? '',
-            },
-            lines,
-            Date.now(),
-          );
-        }
-        const timedOut = timeout.aborted && !signal?.aborted;
-        return classifyError(timedOut ? { name: 'TimeoutError' } : err, timeoutMs);
-      }
-    },
+    write: (lines: readonly string[], signal?: AbortSignal) => writeBody(linesBody(lines), signal),
+    writeBody,
   };
 }
