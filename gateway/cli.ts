@@ -7,6 +7,7 @@ import type { LinegateConfig } from '../config/types.js';
 import { planMemoryReexec } from './cli/memory-reexec.js';
 import { isLinegateError } from './core/errors.js';
 import { startGateway, VERSION } from './main.js';
+import { applyMemoryV8Flags } from './runtime/memory-settings.js';
 
 const HELP = `linegate ${VERSION} — edge gateway for small food production lines
 
@@ -65,6 +66,7 @@ function applyMemorySettings(): void {
   });
   if (plan.kind === 'exec' && execve) execve.call(process, plan.file, plan.args, plan.env);
   if (plan.kind === 'hint') memoryHint = plan.missing;
+  applyMemoryV8Flags();
 }
 
 function makeLogger(level: string): Logger {
