@@ -37,7 +37,8 @@ Environment:
   LINEGATE_STOP_TIMEOUT_MS   bound on a stop after SIGTERM/SIGINT (default 8000): buffered
                       samples are committed first, then whatever still hangs is cut
   LINEGATE_MEMORY_SETTINGS=off   run without the memory settings linegate sets for itself
-                      (MALLOC_*, --max-semi-space-size; docs/footprint.md)
+                      (MALLOC_*, --max-semi-space-size, --heap-growing-percent; docs/footprint.md)
+  LINEGATE_HEAP_GROWING_PERCENT  old-generation growth before a major GC (default 30; 0 = V8's)
 
 Signals: SIGHUP reloads the config file (an invalid one is refused, the running one stays);
 SIGINT/SIGTERM stop cleanly.

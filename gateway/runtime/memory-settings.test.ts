@@ -1,6 +1,11 @@
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { applyMemoryV8Flags, describeMemorySettings, withMemorySettings } from './memory-settings.js';
+import {
+  applyMemoryV8Flags,
+  describeMemorySettings,
+  memoryV8Flags,
+  withMemorySettings,
+} from './memory-settings.js';
 
 describe('withMemorySettings', () => {
   it('fills in the shipped settings', () => {
@@ -38,6 +43,8 @@ describe('applyMemoryV8Flags', () => {
   it('sets the V8 flags unless opted out', () => {
     expect(applyMemoryV8Flags({ LINEGATE_MEMORY_SETTINGS: 'off' })).toEqual([]);
     expect(applyMemoryV8Flags({})).toEqual(['--heap-growing-percent=30']);
+    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '50' })).toEqual(['--heap-growing-percent=50']);
+    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '0' })).toEqual([]);
     expect(getHeapStatistics().used_heap_size).toBeGreaterThan(0); // the isolate goes on
   });
 });
