@@ -8,9 +8,11 @@
 import { pino } from 'pino';
 import { loadConfigText } from '../config/load.js';
 import { loadMqtt } from '../gateway/runtime/load-mqtt.js';
+import { applyMemoryV8Flags } from '../gateway/runtime/memory-settings.js';
 import { storePersist } from '../gateway/runtime/store-persist.js';
 import { Store } from '../gateway/store/store.js';
 
+applyMemoryV8Flags(); // as `linegate run` does (gateway/runtime/memory-settings.ts)
 const [yaml, dataDir] = [process.argv[2] ?? '', process.argv[3] ?? ''];
 const config = loadConfigText(yaml, 'bench.yaml', { env: {} });
 const store = Store.open({ dataDir, log: pino({ level: 'silent' }) });

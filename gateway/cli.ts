@@ -4,8 +4,10 @@ import { type Logger, pino } from 'pino';
 import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { LinegateConfig } from '../config/types.js';
+import { planMemoryReexec } from './cli/memory-reexec.js';
 import { isLinegateError } from './core/errors.js';
 import { startGateway, VERSION } from './main.js';
+import { applyMemoryV8Flags } from './runtime/memory-settings.js';
 
 const HELP = `linegate ${VERSION} — edge gateway for small food production lines
 
@@ -34,6 +36,9 @@ Environment:
   LOG_LEVEL           fatal|error|warn|info|debug|trace (overrides log.level)
   LINEGATE_STOP_TIMEOUT_MS   bound on a stop after SIGTERM/SIGINT (default 8000): buffered
                       samples are committed first, then whatever still hangs is cut
+  LINEGATE_MEMORY_SETTINGS=off   run without the memory settings linegate sets for itself
+                      (MALLOC_*, --max-semi-space-size, --heap-growing-percent; docs/footprint.md)
+  LINEGATE_HEAP_GROWING_PERCENT  old-generation growth before a major GC (default 30; 0 = V8's)
 
 Signals: SIGHUP reloads the config file (an invalid one is refused, the running one stays);
 SIGINT/SIGTERM stop cleanly.
@@ -41,6 +46,29 @@ SIGINT/SIGTERM stop cleanly.
 Exit codes: 0 ok (also after a clean stop on SIGTERM/SIGINT), 1 invalid config, start failure
 or a stop that overran its bound, 2 bad command line.
 Docs: README.md; the annotated example config is config/examples/plant.yaml.`;
+
+/** Set when `linegate run` started without the memory settings and could not restart with them. */
+let memoryHint: string | null = null;
+
+/**
+ * `linegate run`: restart once, in place, with the shipped memory settings when they are missing
+ * (cli/memory-reexec.ts); where Node cannot, remember a hint for the log.
+ */
+function applyMemorySettings(): void {
+  const execve = (
+    process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }
+  ).execve;
+  const plan = planMemoryReexec({
+    env: process.env,
+    execPath: process.execPath,
+    execArgv: process.execArgv,
+    argv: process.argv,
+    canExecve: typeof execve === 'function',
+  });
+  if (plan.kind === 'exec' && execve) execve.call(process, plan.file, plan.args, plan.env);
+  if (plan.kind === 'hint') memoryHint = plan.missing;
+  applyMemoryV8Flags();
+}
 
 function makeLogger(level: string): Logger {
   return pino({ level: process.env.LOG_LEVEL ?? level, base: { app: 'linegate' } });
@@ -67,6 +95,11 @@ async function runUntilSignal(
 ): Promise<number> {
   const cfg: LinegateConfig = port === undefined ? config : { ...config, http: { ...config.http, port } };
   const log = makeLogger(cfg.log.level);
+  if (memoryHint)
+    log.info(
+      { settings: memoryHint },
+      'started without the memory settings linegate ships with (docs/footprint.md): start it with them set (the systemd unit and the Docker image do), or on Node 22.15+ it sets them itself',
+    );
   const stopExtra = before ? await before() : async () => {};
   let gw: Awaited<ReturnType<typeof startGateway>>;
   try {
@@ -184,6 +217,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!file) return fail(`no config file given\n\n${HELP}`, 2);
   const port = portOption(values.port);
   if (port instanceof Error) return fail(port.message, 2);
+  if (first !== 'check-config') applyMemorySettings();
   const config = loadOrReport(file);
   if (typeof config === 'number') return config;
   if (first === 'check-config') {

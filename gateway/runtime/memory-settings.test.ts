@@ -1,5 +1,11 @@
+import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { describeMemorySettings, withMemorySettings } from './memory-settings.js';
+import {
+  applyMemoryV8Flags,
+  describeMemorySettings,
+  memoryV8Flags,
+  withMemorySettings,
+} from './memory-settings.js';
 
 describe('withMemorySettings', () => {
   it('fills in the shipped settings', () => {
@@ -10,7 +16,7 @@ describe('withMemorySettings', () => {
     expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=1');
     expect(env.PATH).toBe('/bin');
     expect(describeMemorySettings(env)).toBe(
-      'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS=--max-semi-space-size=1',
+      'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS=--max-semi-space-size=1 (set by the gateway: --heap-growing-percent=30)',
     );
   });
 
@@ -30,5 +36,15 @@ describe('withMemorySettings', () => {
     expect(withMemorySettings({ LINEGATE_MEMORY_SETTINGS: 'off' })).toEqual({
       LINEGATE_MEMORY_SETTINGS: 'off',
     });
+  });
+});
+
+describe('applyMemoryV8Flags', () => {
+  it('sets the V8 flags unless opted out', () => {
+    expect(applyMemoryV8Flags({ LINEGATE_MEMORY_SETTINGS: 'off' })).toEqual([]);
+    expect(applyMemoryV8Flags({})).toEqual(['--heap-growing-percent=30']);
+    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '50' })).toEqual(['--heap-growing-percent=50']);
+    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '0' })).toEqual([]);
+    expect(getHeapStatistics().used_heap_size).toBeGreaterThan(0); // the isolate goes on
   });
 });

@@ -28,7 +28,7 @@ export const SINK_WRITERS: {
     }),
   'influxdb-v2': (c) =>
     lazyWriter(
-      // The same target as createV2Writer's (tests/sinks/lazy-writer.test.ts compares them).
+      // The same target as createV2Writer's (gateway/sinks/lazy-writer.test.ts compares them).
       publicTarget(endpoint(c.url, '/api/v2/write', { org: c.org, bucket: c.bucket, precision: 'ms' })),
       async () =>
         (await import('./influx/v2-writer.js')).createV2Writer({
@@ -42,7 +42,7 @@ export const SINK_WRITERS: {
     ),
   'mqtt-uplink': (c, ctx) =>
     lazyWriter(
-      uplinkTarget(c.url), // UplinkWriter's own target (compared in tests/sinks/lazy-writer.test.ts)
+      uplinkTarget(c.url), // UplinkWriter's own target (compared in gateway/sinks/lazy-writer.test.ts)
       async () => {
         disablePacketNumberCache();
         return new (await import('./mqtt-uplink/writer.js')).UplinkWriter({
