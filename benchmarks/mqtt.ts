@@ -17,6 +17,14 @@
  *
  * Options: --n N (messages per case, default 100000), --repeat R (default 3), --no-nodered (print
  * the recorded baseline instead: marked RECORDED, not a measurement of this run).
+ * Subsets while iterating (the published comparison is the full run): --only linegate|nodered,
+ * --qos 0|1, --path embedded|mosquitto. Load generator: --window W (unacknowledged messages per
+ * publisher, default 200) and --procs P (publisher processes, default 1), for linegate only
+ * (Node-RED's bench.sh runs loadgen with its defaults, which are the same 200 and 1).
+ * Environment: BENCH_GW_NODE_ARGS (extra node flags for the gateway process, e.g.
+ * '--cpu-prof --cpu-prof-dir=/tmp/prof'), BENCH_MOSQ_INFLIGHT (Mosquitto max_inflight_messages).
+ * Columns beside points/s: CPU µs/msg (CPU time of the gateway process during the case per
+ * landed message; Node-RED's from its measure.js) and msgs/commit (linegate's group commits).
  * Prints tables and writes .bench/mqtt.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
