@@ -17,6 +17,14 @@
  *
  * Options: --n N (messages per case, default 100000), --repeat R (default 3), --no-nodered (print
  * the recorded baseline instead: marked RECORDED, not a measurement of this run).
+ * Subsets while iterating (the published comparison is the full run): --only linegate|nodered,
+ * --qos 0|1, --path embedded|mosquitto. Load generator: --window W (unacknowledged messages per
+ * publisher, default 200) and --procs P (publisher processes, default 1), for linegate only
+ * (Node-RED's bench.sh runs loadgen with its defaults, which are the same 200 and 1).
+ * Environment: BENCH_GW_NODE_ARGS (extra node flags for the gateway process, e.g.
+ * '--cpu-prof --cpu-prof-dir=/tmp/prof'), BENCH_MOSQ_INFLIGHT (Mosquitto max_inflight_messages).
+ * Columns beside points/s: CPU µs/msg (CPU time of the gateway process during the case per
+ * landed message; Node-RED's from its measure.js) and msgs/commit (linegate's group commits).
  * Prints tables and writes .bench/mqtt.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -76,6 +84,8 @@ interface Row extends Record<string, string | number> {
   'samples/s': number;
   'loss %': number;
   'peak RSS MB': number;
+  /** CPU time of the gateway process (linegate's; Node-RED's node) during the case, per landed message. */
+  'CPU µs/msg': number;
   /** linegate: stored messages per SQLite commit (group commit); '-' for Node-RED. */
   'msgs/commit': number | string;
   measured: string;
@@ -99,6 +109,13 @@ function machinesYaml(source: string): string {
 }
 
 const SITE = 'site: { id: bench, name: Bench }\nlines: [{ id: bench, name: Bench }]\n';
+
+/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15; 100 ticks/s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function vmHwmMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -189,6 +206,7 @@ async function runCase(
   };
   await until(() => ready && (!waitConnected || last.connected), 15_000);
   await new Promise((r) => setTimeout(r, 300));
+  const cpu0 = cpuSeconds(gw.pid ?? 0);
   const lg = await runLoadgen(url, qos, N).catch((err: unknown) => {
     gw.kill('SIGKILL');
     throw err;
@@ -196,6 +214,7 @@ async function runCase(
   await until(() => last.stored >= lg.completed || Date.now() - lastChange > 3000, 120_000);
   await new Promise((r) => setTimeout(r, 250));
   const hwm = vmHwmMb(gw.pid ?? 0);
+  const cpu = cpuSeconds(gw.pid ?? 0) - cpu0;
   const seconds = Math.max(0.001, (lastChange - lg.start_ms) / 1000);
   gw.kill('SIGTERM');
   await new Promise((r) => gw.once('exit', r));
@@ -209,6 +228,7 @@ async function runCase(
     'samples/s': Math.round(last.samples / seconds),
     'loss %': Math.round(((lg.completed - Math.min(last.stored, lg.completed)) / lg.completed) * 10000) / 100,
     'peak RSS MB': hwm,
+    'CPU µs/msg': Math.round((cpu / Math.max(1, last.stored)) * 1e6),
     'msgs/commit': Math.round(last.stored / Math.max(1, last.commits)),
     measured: 'this run',
   };
@@ -219,7 +239,8 @@ interface NodeRedLine {
   loadgen: { qos: number; n: number };
   sustained_points_s: number;
   loss_pct: number;
-  processes: { name: string; peak_rss_mb_vmhwm: number }[];
+  landed: number;
+  processes: { name: string; peak_rss_mb_vmhwm: number; cpu_s: number | null }[];
 }
 
 function nodeRedRows(lines: NodeRedLine[], measured: string): Row[] {
@@ -232,6 +253,9 @@ function nodeRedRows(lines: NodeRedLine[], measured: string): Row[] {
     'samples/s': r.sustained_points_s * 2,
     'loss %': r.loss_pct,
     'peak RSS MB': r.processes.find((p) => p.name === 'nodered')?.peak_rss_mb_vmhwm ?? Number.NaN,
+    'CPU µs/msg': Math.round(
+      ((r.processes.find((p) => p.name === 'nodered')?.cpu_s ?? Number.NaN) / Math.max(1, r.landed)) * 1e6,
+    ),
     'msgs/commit': '-',
     measured,
   }));
@@ -296,6 +320,7 @@ interface Summary extends Record<string, string | number> {
   'samples/s (median)': number;
   'loss % (max)': number;
   'peak RSS MB (median)': number;
+  'CPU µs/msg (median)': number;
 }
 
 function summarise(rows: readonly Row[]): Summary[] {
@@ -315,6 +340,7 @@ function summarise(rows: readonly Row[]): Summary[] {
       'samples/s (median)': Math.round(median(g.map((r) => r['samples/s']))),
       'loss % (max)': Math.max(...g.map((r) => r['loss %'])),
       'peak RSS MB (median)': median(g.map((r) => r['peak RSS MB'])),
+      'CPU µs/msg (median)': median(g.map((r) => r['CPU µs/msg'])),
     };
   });
 }
