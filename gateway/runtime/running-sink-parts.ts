@@ -73,6 +73,12 @@ export interface RunningSinkDeps {
    * while the one before is answered. Acks stay in order either way.
    */
   readonly maxInFlight?: 1 | 2;
+  /**
+   * With an outbox that has a live lane (`nextLive`): above this many unsent rows, live rows go
+   * out in their own lane, a live batch after each batch of the backlog; default `batchSize`.
+   * `Infinity`: one lane (live rows wait behind the backlog).
+   */
+  readonly liveLaneAbove?: number;
 }
 
 /**

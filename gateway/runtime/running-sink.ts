@@ -134,11 +134,17 @@ export class RunningSink {
   private async run(): Promise<void> {
     let ahead: Promise<Prepared | null> | null = null;
     let lastClean = true; // the batch before was delivered with every request answered 2xx
+    let liveTurn = false; // a batch of the backlog went: the live lane's turn
     while (!this.stopping) {
+      if (liveTurn) {
+        liveTurn = false;
+        if (await this.deliverLive()) continue;
+      }
       let prepared: Prepared | null = null;
       if (ahead) {
         prepared = await ahead;
         ahead = null;
+        if (prepared?.batch.rows.length === 0) prepared = null; // read the usual way
       }
       if (!prepared) {
         try {
@@ -181,6 +187,7 @@ export class RunningSink {
         this.attempt++;
       }
       lastClean = acked && progress.clean;
+      liveTurn = true;
       if (!acked) {
         await prepared.early;
         if (ahead) {
@@ -192,6 +199,36 @@ export class RunningSink {
       // Let timers and sockets run between back-to-back batches of a replay.
       await yieldToIo();
     }
+  }
+
+  /**
+   * One batch of the outbox's live lane (rows written while a backlog replays), delivered and
+   * acked; false when there is none (no lane, nothing new, or the outbox failed: the usual
+   * `next()` then reports it). Its requests do not count for the backlog's `lastClean`: the
+   * lanes hold different rows.
+   */
+  private async deliverLive(): Promise<boolean> {
+    const { outbox } = this.deps;
+    const above = this.deps.liveLaneAbove ?? this.batchSize;
+    if (!outbox.nextLive || !(above < Number.POSITIVE_INFINITY)) return false;
+    let prepared: Prepared;
+    try {
+      const batch = outbox.nextLive(this.batchSize, above);
+      if (batch.rows.length === 0) return false;
+      prepared = this.prepare(batch);
+    } catch (err) {
+      this.deps.log.debug({ err }, 'live lane read failed');
+      return false;
+    }
+    try {
+      await this.deliver(prepared, { clean: true });
+    } catch (err) {
+      this.outboxFailed(err);
+      await this.pause(this.backoffDelay(), 'backing-off');
+      this.attempt++;
+    }
+    await yieldToIo();
+    return true;
   }
 
   /**
