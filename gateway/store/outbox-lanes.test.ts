@@ -52,6 +52,33 @@ describe('outbox live lane', () => {
     expect(out.nextLive(1000, 50).rows).toEqual([]); // no lane: nothing in it
   });
 
+  it('stops the live lane before an event: it never overtakes the replay (events may be rewritten)', () => {
+    const store = t.open(t.dir());
+    store.registerSink('s', { from: 'start' });
+    const out = store.outbox('s');
+    append(store, 0, 60);
+    out.nextLive(100, 50); // opens
+    append(store, 60, 5);
+    store.appendEvents([{ measurement: 'period', tags: { machine: 'm1' }, fields: { kg: 1 }, ts: T0 }]);
+    append(store, 65, 5); // the event is flushed before these samples
+    const live = out.nextLive(100, 50);
+    expect(live.rows.every((r) => r.kind === 'sample')).toBe(true);
+    expect(live.rows.map(idOf)).toEqual([60, 61, 62, 63, 64]);
+    out.ack(live);
+    expect(out.nextLive(100, 50).rows).toEqual([]); // waits at the event
+    // The replay delivers the backlog, then (lane closed) the event and what follows, in order.
+    const order: OutboxRow['kind'][] = [];
+    for (let i = 0; i < 10; i++) {
+      const b = out.next(25);
+      for (const r of b.rows) order.push(r.kind);
+      out.ack(b);
+      if (b.rows.length === 0) break;
+    }
+    expect(order.filter((k) => k === 'event')).toHaveLength(1);
+    expect(order.length).toBe(60 + 1 + 5);
+    expect(out.depth()).toBe(0);
+  });
+
   it('moves the lane when it falls behind itself (an outage goes on), losing no row', () => {
     const store = t.open(t.dir());
     store.registerSink('s', { from: 'start' });

@@ -26,7 +26,9 @@
  *   nothing yet; afterwards the rows after the lane's cursor. `next()` then stops at the lane's
  *   `from`. If the live lane itself falls more than `backlogAbove` behind (an outage goes on),
  *   it is moved to the last seq (what it had acked is sent again by the replay: identical rows).
- *   `ack` tells the lanes apart by seq (a batch above `from` is live).
+ *   `ack` tells the lanes apart by seq (a batch above `from` is live). The live lane gives
+ *   samples only and stops before the first event (events may be rewritten by a later row and
+ *   must not overtake an older version in the replay): events after `from` wait for the replay.
  * - `depth()` is the number of unsent rows, exact, from seq arithmetic (row-counts.ts): cheap
  *   whatever the backlog. `oldestUnsentTs()` is the smaller acquisition ts of the
  *   first unsent sample and the first unsent event, null when nothing is unsent.
@@ -131,7 +133,12 @@ export class StoreOutbox implements Outbox {
       this.sinks.openLane(this.sink, this.sinks.lastSeq());
       return { sink: this.sink, rows: [] };
     }
-    return this.read(lane.cursor, limit);
+    // Samples only, up to the first event: an event may be rewritten by a later row (a
+    // production period, an alarm), so it must not overtake an older version still in the
+    // replay. The lane waits there until the replay reaches it and the lane closes.
+    const batch = this.read(lane.cursor, limit);
+    const firstEvent = batch.rows.findIndex((r) => r.kind === 'event');
+    return firstEvent < 0 ? batch : { sink: this.sink, rows: batch.rows.slice(0, firstEvent) };
   }
 
   /** Rows with seq in (cursor, upTo], oldest first, at most `limit`. */
