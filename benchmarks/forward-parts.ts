@@ -91,6 +91,13 @@ export function observedWriter(
       if (r.ok) onDelivered(lines, Date.now());
       return r;
     },
+    async writeBody(body, signal): Promise<WriteResult> {
+      const r = inner.writeBody
+        ? await inner.writeBody(body, signal)
+        : await inner.write(body.lines(), signal);
+      if (r.ok) onDelivered(body.lines(), Date.now());
+      return r;
+    },
   };
 }
 

@@ -44,6 +44,15 @@ export interface Outbox {
    * acked, drop this one (the next `next()` returns the same rows again).
    */
   nextAfter?(after: RowKey, limit: number): OutboxBatch;
+  /**
+   * Optional live lane, so live rows do not wait behind a replay. While more than
+   * `backlogAbove` rows are unsent, the outbox keeps a second, durable lane: `next()` (and
+   * `nextAfter` of its keys) then gives the backlog, oldest first, and `nextLive()` the rows
+   * written since the lane opened, oldest first. Each lane is acked on its own, with the same
+   * rules (`ack` knows a batch's lane). Empty when no lane is needed (then `next()` has it all).
+   * A runner alternates: a batch of `next()`, then one of `nextLive()`.
+   */
+  nextLive?(limit: number, backlogAbove: number): OutboxBatch;
   ack(batch: OutboxBatch): void;
   quarantine(batch: OutboxBatch, keys: readonly RowKey[], reason: string): void;
   depth(): number;

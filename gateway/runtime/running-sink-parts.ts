@@ -1,4 +1,6 @@
 /** The types of running-sink.ts and the encoding of a batch (pure). */
+
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../core/errors.js';
 import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
@@ -73,6 +75,12 @@ export interface RunningSinkDeps {
    * while the one before is answered. Acks stay in order either way.
    */
   readonly maxInFlight?: 1 | 2;
+  /**
+   * With an outbox that has a live lane (`nextLive`): above this many unsent rows, live rows go
+   * out in their own lane, a live batch after each batch of the backlog; default `batchSize`.
+   * `Infinity`: one lane (live rows wait behind the backlog).
+   */
+  readonly liveLaneAbove?: number;
 }
 
 /**
@@ -141,4 +149,54 @@ function encodeRows(rows: readonly OutboxRow[], encode: RowEncoder): EncodedBatc
     } else refused.push({ key: row.key, reason: encoded.reason });
   }
   return { rows: written, body: linesBody(lines), refused };
+}
+
+/**
+ * The rows after `after` (up to `batchSize`), read in slices with the event loop let through
+ * between them (so the request in flight is not held up); null when the outbox fails (the loop
+ * then reads them with next(), which reports the failure).
+ */
+export async function readAheadRows(
+  deps: Pick<RunningSinkDeps, 'outbox' | 'log'>,
+  after: RowKey,
+  batchSize: number,
+  stopping: () => boolean,
+): Promise<OutboxRow[] | null> {
+  const nextAfter = deps.outbox.nextAfter?.bind(deps.outbox);
+  if (!nextAfter) return null;
+  const rows: OutboxRow[] = [];
+  let key = after;
+  const slice = Math.max(1, Math.ceil(batchSize / 5));
+  try {
+    while (rows.length < batchSize && !stopping()) {
+      await yieldToIo();
+      const part = nextAfter(key, Math.min(slice, batchSize - rows.length)).rows;
+      const lastRow = part[part.length - 1];
+      if (!lastRow) break;
+      for (const r of part) rows.push(r);
+      key = lastRow.key;
+    }
+  } catch (err) {
+    deps.log.debug({ err }, 'read-ahead failed');
+    return null;
+  }
+  return rows;
+}
+
+/** Full jitter: uniform in [0, min(maxMs, baseMs × 2^attempt)]. */
+export function fullJitter(policy: BackoffPolicy, attempt: number, random: () => number): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling * random());
+}
+
+/** Queue depth and oldest unsent row for `status()`; zero and null when the outbox fails. */
+export function outboxStatus(
+  deps: Pick<RunningSinkDeps, 'outbox' | 'log'>,
+): Pick<SinkStatus, 'queueDepth' | 'oldestUnsentTs'> {
+  try {
+    return { queueDepth: deps.outbox.depth(), oldestUnsentTs: deps.outbox.oldestUnsentTs() };
+  } catch (err) {
+    deps.log.debug({ err }, 'outbox status failed');
+    return { queueDepth: 0, oldestUnsentTs: null };
+  }
 }

@@ -4,10 +4,13 @@ import type { OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
 import type { WriteFailure, WriteResult } from '../sinks/types.js';
 import { type Clock, systemClock } from './clock.js';
 import {
+  fullJitter,
+  outboxStatus,
   type Prepared,
   type Progress,
   prepareBatch,
   type RunningSinkDeps,
+  readAheadRows,
   refuseInto,
   type Segment,
   type SinkEvent,
@@ -17,28 +20,18 @@ import {
 export type { RunningSinkDeps, SinkEvent, SinkStatus } from './running-sink-parts.js';
 
 /**
- * Delivers one outbox to one writer: next → encode → write → ack, oldest first.
- *
- * - One request in flight per sink, so rows arrive in outbox order (InfluxDB keeps the last
- *   write of a point, and a later replay must never be overtaken by an older resend). After an
- *   outage the backlog goes out back to back in full batches, with no pause between them; live
- *   rows queue behind it. With `maxInFlight` 2 the next full batch is read, encoded and sent
- *   while the one before is answered, if both hold samples only (a sample is never rewritten,
- *   so their order of arrival does not matter; an event may be, so batches with events go one
- *   at a time). Acks stay in outbox order: a batch is acked only after the one before; its early
- *   answer counts only if every request of the one before was answered 2xx, otherwise it is
- *   sent again after it (a failure resends from the first unacked batch).
- * - A batch is acked only when every row in it was delivered (2xx) or quarantined: nothing
- *   leaves the outbox on a failure, a timeout or `stop()`. Delivery is at-least-once; a resend
- *   overwrites because timestamps are fixed at acquisition.
- * - Refused rows (400/422): the ones the server names are quarantined, the rest of the request
- *   is sent again until a 2xx (InfluxDB 1.x had written them already, 2.x had not, and a 1.x
- *   schema error hides the parse errors of the same request: the resend finds them). When the
- *   server names none, the request is split in halves to find them; a single refused row is
- *   quarantined. Rows the encoder cannot write are quarantined without being sent.
- * - Retryable failures (5xx, 429, network, timeout): full-jitter exponential backoff, or the
- *   server's Retry-After. 401/403 and other refusals: an event, then a slow retry. Every row is
- *   kept.
+ * Delivers one outbox to one writer: next → encode → write → ack, oldest first. The rules (in
+ * full in gateway/sinks/influx/README.md, "Delivery"):
+ * - Acks in outbox order, a batch only once every row was delivered (2xx) or quarantined;
+ *   nothing leaves the outbox on a failure, a timeout or `stop()`. At-least-once; a resend
+ *   overwrites (timestamps fixed at acquisition).
+ * - Backlog: full batches back to back; with `maxInFlight` 2 the next batch of samples is read,
+ *   encoded and sent while the one before is answered (its early answer counts only if the one
+ *   before went through cleanly). With an outbox live lane (`nextLive`), a batch of live rows
+ *   goes after each batch of the backlog, so live data does not wait for the replay.
+ * - 400/422: named rows quarantined, the rest sent again; none named → split in halves. Rows
+ *   the encoder refuses are quarantined unsent. 5xx/429/network/timeout: full-jitter backoff or
+ *   Retry-After. 401/403 and other refusals: an event, then a slow retry. Every row is kept.
  */
 export class RunningSink {
   private readonly clock: Clock;
@@ -81,30 +74,18 @@ export class RunningSink {
   }
 
   status(): SinkStatus {
-    let queueDepth = 0;
-    let oldestUnsentTs: number | null = null;
-    try {
-      queueDepth = this.deps.outbox.depth();
-      oldestUnsentTs = this.deps.outbox.oldestUnsentTs();
-    } catch (err) {
-      this.deps.log.debug({ err }, 'outbox status failed');
-    }
     return {
       sink: this.sink,
       target: this.deps.writer.target,
       state: this.state,
-      queueDepth,
-      oldestUnsentTs,
+      ...outboxStatus(this.deps),
       lastError: this.lastError,
       lastSuccessTs: this.lastSuccessTs,
       ...this.counters,
     };
   }
 
-  /**
-   * Stops the loop. A request in flight may finish for `stopTimeoutMs`, then it is aborted; a
-   * batch not fully delivered is not acked (the next start sends it again). Safe to repeat.
-   */
+  /** Stops: a request in flight may finish for `stopTimeoutMs`, then is aborted; an unfinished batch is not acked. Repeatable. */
   async stop(): Promise<void> {
     const loop = this.loop;
     if (!loop) return;
@@ -134,11 +115,17 @@ export class RunningSink {
   private async run(): Promise<void> {
     let ahead: Promise<Prepared | null> | null = null;
     let lastClean = true; // the batch before was delivered with every request answered 2xx
+    let liveTurn = false; // a batch of the backlog went: the live lane's turn
     while (!this.stopping) {
+      if (liveTurn) {
+        liveTurn = false;
+        if (await this.deliverLive()) continue;
+      }
       let prepared: Prepared | null = null;
       if (ahead) {
         prepared = await ahead;
         ahead = null;
+        if (prepared?.batch.rows.length === 0) prepared = null; // read the usual way
       }
       if (!prepared) {
         try {
@@ -181,6 +168,7 @@ export class RunningSink {
         this.attempt++;
       }
       lastClean = acked && progress.clean;
+      liveTurn = true;
       if (!acked) {
         await prepared.early;
         if (ahead) {
@@ -195,30 +183,36 @@ export class RunningSink {
   }
 
   /**
-   * The batch after `after`, encoded, read in slices with the event loop let through between
-   * them (so the request in flight is not held up); null when the outbox fails (the loop then
-   * reads it with next(), which reports the failure).
+   * One batch of the outbox's live lane, delivered and acked; false when there is none (or the
+   * outbox failed: `next()` reports it). It does not touch the backlog's `lastClean`.
    */
-  private async readAhead(after: RowKey): Promise<Prepared | null> {
-    const nextAfter = this.deps.outbox.nextAfter?.bind(this.deps.outbox);
-    if (!nextAfter) return null;
-    const rows: OutboxRow[] = [];
-    let key = after;
-    const slice = Math.max(1, Math.ceil(this.batchSize / 5));
+  private async deliverLive(): Promise<boolean> {
+    const { outbox } = this.deps;
+    const above = this.deps.liveLaneAbove ?? this.batchSize;
+    if (!outbox.nextLive || !(above < Number.POSITIVE_INFINITY)) return false;
+    let prepared: Prepared | null = null;
     try {
-      while (rows.length < this.batchSize && !this.stopping) {
-        await yieldToIo();
-        const part = nextAfter(key, Math.min(slice, this.batchSize - rows.length)).rows;
-        const lastRow = part[part.length - 1];
-        if (!lastRow) break;
-        for (const r of part) rows.push(r);
-        key = lastRow.key;
-      }
+      const batch = outbox.nextLive(this.batchSize, above);
+      if (batch.rows.length > 0) prepared = this.prepare(batch);
     } catch (err) {
-      this.deps.log.debug({ err }, 'read-ahead failed');
-      return null;
+      this.deps.log.debug({ err }, 'live lane read failed');
     }
-    return this.prepare({ sink: this.sink, rows });
+    if (!prepared) return false;
+    try {
+      await this.deliver(prepared, { clean: true });
+    } catch (err) {
+      this.outboxFailed(err);
+      await this.pause(this.backoffDelay(), 'backing-off');
+      this.attempt++;
+    }
+    await yieldToIo();
+    return true;
+  }
+
+  /** The batch after `after`, encoded (readAheadRows in running-sink-parts.ts); null on failure. */
+  private async readAhead(after: RowKey): Promise<Prepared | null> {
+    const rows = await readAheadRows(this.deps, after, this.batchSize, () => this.stopping);
+    return rows ? this.prepare({ sink: this.sink, rows }) : null;
   }
 
   /** maxInFlight 2: a batch of samples only (no event that a later row may rewrite). */
@@ -245,10 +239,7 @@ export class RunningSink {
     return prepareBatch(batch, this.deps.encode);
   }
 
-  /**
-   * Delivers or quarantines every row, then acks (true); returns false early when stopping.
-   * `early`: the answer to the batch's first request (all of `pending`), already sent.
-   */
+  /** Delivers or quarantines every row, then acks (true); false when stopping. `early`: the answer to the whole body, sent already. */
   private async deliver(
     prepared: Prepared,
     progress: Progress,
@@ -367,11 +358,8 @@ export class RunningSink {
     await this.pause(this.deps.slowRetryMs ?? 60_000, problem);
   }
 
-  /** Full jitter: uniform in [0, min(maxMs, baseMs × 2^attempt)]. */
   private backoffDelay(): number {
-    const policy = this.deps.backoff ?? { baseMs: 1000, maxMs: 30_000 };
-    const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(this.attempt, 30));
-    return Math.round(ceiling * this.random());
+    return fullJitter(this.deps.backoff ?? { baseMs: 1000, maxMs: 30_000 }, this.attempt, this.random);
   }
 
   /** Waits; `stop()` ends any wait, `notify()` only an idle one. */

@@ -21,6 +21,14 @@
  *   `quarantine` and `ack`). It does not move the cursor.
  * - `nextAfter(key, limit)` reads ahead: the rows after `key` (or after the cursor, if that is
  *   further), for the batch that follows one still in flight; ack them in order.
+ * - `nextLive(limit, backlogAbove)` (the live lane, sinks.ts): when more than `backlogAbove`
+ *   rows are unsent and no lane is open, opens one at the last seq written (durably) and gives
+ *   nothing yet; afterwards the rows after the lane's cursor. `next()` then stops at the lane's
+ *   `from`. If the live lane itself falls more than `backlogAbove` behind (an outage goes on),
+ *   it is moved to the last seq (what it had acked is sent again by the replay: identical rows).
+ *   `ack` tells the lanes apart by seq (a batch above `from` is live). The live lane gives
+ *   samples only and stops before the first event (events may be rewritten by a later row and
+ *   must not overtake an older version in the replay): events after `from` wait for the replay.
  * - `depth()` is the number of unsent rows, exact, from seq arithmetic (row-counts.ts): cheap
  *   whatever the backlog. `oldestUnsentTs()` is the smaller acquisition ts of the
  *   first unsent sample and the first unsent event, null when nothing is unsent.
@@ -91,18 +99,58 @@ export class StoreOutbox implements Outbox {
   }
 
   next(limit: number): OutboxBatch {
-    return this.read(this.sinks.cursor(this.sink), limit);
+    const cursor = this.sinks.cursor(this.sink);
+    const lane = this.sinks.lane(this.sink);
+    if (!lane) return this.read(cursor, limit);
+    if (cursor < lane.from) {
+      const batch = this.read(cursor, limit, lane.from);
+      if (batch.rows.length > 0) return batch;
+      // Nothing left up to `from` (retention or shedding took it): the replay is done.
+      this.sinks.advanceTo(this.sink, lane.from);
+      return this.read(this.sinks.cursor(this.sink), limit);
+    }
+    return this.read(Math.max(cursor, lane.cursor), limit);
   }
 
   nextAfter(after: RowKey, limit: number): OutboxBatch {
-    return this.read(Math.max(this.sinks.cursor(this.sink), seqOf(after)), limit);
+    const cursor = this.sinks.cursor(this.sink);
+    const seq = seqOf(after);
+    const lane = this.sinks.lane(this.sink);
+    if (lane && seq <= lane.from && cursor < lane.from)
+      return this.read(Math.max(cursor, seq), limit, lane.from);
+    return this.read(Math.max(cursor, seq, lane && cursor >= lane.from ? lane.cursor : 0), limit);
   }
 
-  private read(cursor: number, limit: number): OutboxBatch {
+  nextLive(limit: number, backlogAbove: number): OutboxBatch {
+    const cursor = this.sinks.cursor(this.sink);
+    const lane = this.sinks.lane(this.sink);
+    const unsentAfter = (seq: number) => this.counts.samplesAfter(seq) + this.counts.eventsAfter(seq);
+    if (!lane || cursor >= lane.from) {
+      if (unsentAfter(cursor) > backlogAbove) this.sinks.openLane(this.sink, this.sinks.lastSeq());
+      return { sink: this.sink, rows: [] };
+    }
+    if (unsentAfter(lane.cursor) > backlogAbove) {
+      this.sinks.openLane(this.sink, this.sinks.lastSeq());
+      return { sink: this.sink, rows: [] };
+    }
+    // Samples only, up to the first event: an event may be rewritten by a later row (a
+    // production period, an alarm), so it must not overtake an older version still in the
+    // replay. The lane waits there until the replay reaches it and the lane closes.
+    const batch = this.read(lane.cursor, limit);
+    const firstEvent = batch.rows.findIndex((r) => r.kind === 'event');
+    return firstEvent < 0 ? batch : { sink: this.sink, rows: batch.rows.slice(0, firstEvent) };
+  }
+
+  /** Rows with seq in (cursor, upTo], oldest first, at most `limit`. */
+  private read(cursor: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): OutboxBatch {
     const n = Math.max(0, Math.min(MAX_BATCH_ROWS, Math.floor(limit)));
     if (n === 0) return { sink: this.sink, rows: [] };
-    const samples = this.nextSamples.all(cursor, n);
-    const events = this.nextEvents.all(cursor, n);
+    let samples = this.nextSamples.all(cursor, n);
+    let events = this.nextEvents.all(cursor, n);
+    if (upTo < Number.MAX_SAFE_INTEGER) {
+      samples = samples.filter((r) => r[0] <= upTo);
+      events = events.filter((r) => r[0] <= upTo);
+    }
     if (events.length === 0) return { sink: this.sink, rows: samples.map((s) => this.sampleRow(s)) };
     const rows: OutboxRow[] = [];
     let i = 0;
@@ -124,9 +172,20 @@ export class StoreOutbox implements Outbox {
   ack(batch: OutboxBatch): void {
     this.checkBatch(batch);
     let max = 0;
-    for (const row of batch.rows) max = Math.max(max, seqOf(row.key));
-    if (max > 0) this.sinks.advanceTo(this.sink, max);
-    else this.sinks.cursor(this.sink); // still refuses an unregistered sink
+    let min = Number.MAX_SAFE_INTEGER;
+    for (const row of batch.rows) {
+      const seq = seqOf(row.key);
+      if (seq > max) max = seq;
+      if (seq < min) min = seq;
+    }
+    if (max === 0) {
+      this.sinks.cursor(this.sink); // still refuses an unregistered sink
+      return;
+    }
+    const lane = this.sinks.lane(this.sink);
+    if (lane && min > lane.from && this.sinks.cursor(this.sink) < lane.from)
+      this.sinks.advanceLive(this.sink, max);
+    else this.sinks.advanceTo(this.sink, max);
   }
 
   quarantine(batch: OutboxBatch, keys: readonly RowKey[], reason: string): void {
@@ -153,15 +212,26 @@ export class StoreOutbox implements Outbox {
 
   depth(): number {
     const cursor = this.sinks.cursor(this.sink);
-    return this.counts.samplesAfter(cursor) + this.counts.eventsAfter(cursor);
+    const after = (seq: number) => this.counts.samplesAfter(seq) + this.counts.eventsAfter(seq);
+    const lane = this.sinks.lane(this.sink);
+    // Minus what the live lane has acked: (from, lane cursor].
+    if (lane && cursor < lane.from) return after(cursor) - (after(lane.from) - after(lane.cursor));
+    return after(lane ? Math.max(cursor, lane.cursor) : cursor);
   }
 
   oldestUnsentTs(): number | null {
-    const cursor = this.sinks.cursor(this.sink);
+    const cursor = this.unsentFrom();
     const s = this.firstSampleTs.get(cursor);
     const e = this.firstEventTs.get(cursor);
     if (!s && !e) return null;
     return Math.min(s?.ts ?? Number.POSITIVE_INFINITY, e?.ts ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** The seq after which the oldest unsent row is. */
+  private unsentFrom(): number {
+    const cursor = this.sinks.cursor(this.sink);
+    const lane = this.sinks.lane(this.sink);
+    return lane && cursor >= lane.from ? Math.max(cursor, lane.cursor) : cursor;
   }
 
   private checkBatch(batch: OutboxBatch): void {

@@ -7,9 +7,36 @@
  * starts at the current end (`from: 'now'`, the default: it does not replay history) or at
  * the oldest row still kept (`from: 'start'`). `unregister` forgets a sink for good (its rows
  * then no longer hold anything back); do it when a sink is removed from the config.
+ *
+ * The live lane (table `sink_lane`, own migrations): while a sink replays a backlog, rows newer
+ * than `from` are delivered in a second lane whose acks move `liveCursor`. The rows acked for a
+ * sink are then (…, cursor] and (from, liveCursor]; the unsent ones (cursor, from] (the replay,
+ * oldest first) and (liveCursor, …) (live, oldest first). cursor < from ≤ liveCursor. When the
+ * replay reaches `from` the lane closes in the same transaction: cursor = liveCursor. Moving the
+ * lane (`openLane` again) forgets what it had acked: those rows are sent again (identical rows,
+ * allowed), never skipped.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
+import { type Migration, migrateComponent } from './migrations.js';
+
+const LANE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'live lane per sink',
+    sql: `CREATE TABLE sink_lane (
+      name TEXT PRIMARY KEY,
+      live_from INTEGER NOT NULL,
+      live_cursor INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+  },
+];
+
+/** An open live lane: rows (from, cursor] are acked, rows > cursor are the live rows unsent. */
+export interface LiveLane {
+  readonly from: number;
+  readonly cursor: number;
+}
 
 export interface RegisterSinkOptions {
   /** Where a new sink starts: 'now' (default) = only rows written from now on; 'start' = all rows kept. */
@@ -28,6 +55,11 @@ export class SinkRegistry {
   private readonly advance: Statement<[number, string]>;
   private readonly remove: Statement<[string]>;
   private readonly maxSeq: Statement<[], { m: number | null }>;
+  private readonly selectLane: Statement<[string], { from: number; cursor: number }>;
+  private readonly upsertLane: Statement<[string, number, number]>;
+  private readonly advanceLane: Statement<[number, string]>;
+  private readonly removeLane: Statement<[string]>;
+  private readonly advanceAndClose: (name: string, seq: number) => void;
 
   constructor(
     db: Database,
@@ -41,6 +73,26 @@ export class SinkRegistry {
     this.maxSeq = db.prepare(
       'SELECT max(coalesce((SELECT max(seq) FROM sample), 0), coalesce((SELECT max(seq) FROM event), 0)) AS m',
     );
+    migrateComponent(db, 'sink-lanes', LANE_MIGRATIONS);
+    this.selectLane = db.prepare(
+      'SELECT live_from AS "from", live_cursor AS cursor FROM sink_lane WHERE name = ?',
+    );
+    this.upsertLane = db.prepare(
+      'INSERT INTO sink_lane (name, live_from, live_cursor) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (name) DO UPDATE SET live_from = excluded.live_from, live_cursor = excluded.live_cursor',
+    );
+    this.advanceLane = db.prepare('UPDATE sink_lane SET live_cursor = max(live_cursor, ?) WHERE name = ?');
+    this.removeLane = db.prepare('DELETE FROM sink_lane WHERE name = ?');
+    this.advanceAndClose = db.transaction((name: string, seq: number) => {
+      if (this.advance.run(seq, name).changes === 0) {
+        throw new LinegateError('LG_STORE_SINK', `sink "${name}" is not registered`, { sink: name });
+      }
+      const lane = this.selectLane.get(name);
+      if (lane && seq >= lane.from) {
+        this.advance.run(lane.cursor, name);
+        this.removeLane.run(name);
+      }
+    });
   }
 
   register(name: string, opts: RegisterSinkOptions = {}): void {
@@ -51,6 +103,7 @@ export class SinkRegistry {
 
   unregister(name: string): void {
     this.remove.run(name);
+    this.removeLane.run(name);
   }
 
   has(name: string): boolean {
@@ -65,11 +118,33 @@ export class SinkRegistry {
     return row.cursor;
   }
 
-  /** Moves the cursor forward to `seq` (never back). Throws if the sink is not registered. */
+  /**
+   * Moves the cursor forward to `seq` (never back); when that reaches the live lane's `from`,
+   * the lane closes (cursor = its cursor), in one transaction. Throws if the sink is not registered.
+   */
   advanceTo(name: string, seq: number): void {
-    if (this.advance.run(seq, name).changes === 0) {
-      throw new LinegateError('LG_STORE_SINK', `sink "${name}" is not registered`, { sink: name });
-    }
+    this.advanceAndClose(name, seq);
+  }
+
+  /** The sink's open live lane, or null. */
+  lane(name: string): LiveLane | null {
+    return this.selectLane.get(name) ?? null;
+  }
+
+  /** Opens (or moves) the live lane at `from`: rows after it are live, none of them acked yet. */
+  openLane(name: string, from: number): void {
+    this.cursor(name);
+    this.upsertLane.run(name, from, from);
+  }
+
+  /** Moves the live lane's cursor forward to `seq` (never back); nothing when no lane is open. */
+  advanceLive(name: string, seq: number): void {
+    this.advanceLane.run(seq, name);
+  }
+
+  /** The greatest seq written (sample or event), 0 for an empty store. */
+  lastSeq(): number {
+    return this.maxSeq.get()?.m ?? 0;
   }
 
   list(): SinkCursor[] {

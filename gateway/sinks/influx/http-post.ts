@@ -1,9 +1,12 @@
 /**
- * One gzip'd POST of line protocol with node's fetch (undici), bounded by a timeout, never
- * retried. Used by the 1.x writer: node-influx (`influx`) cannot send pre-encoded lines (its
+ * One gzip'd POST of line protocol with node:http(s) (keep-alive), bounded by a timeout, never
+ * retried. Not fetch: undici copies the body and runs it through web streams, a measurable part
+ * of a replay's CPU (bench:forward). Used by the 1.x writer: node-influx (`influx`) cannot send pre-encoded lines (its
  * `writePoints` encodes itself and its pool is private), never gzips, turns a 5xx into a bare
  * "ServiceNotAvailableError" without status or Retry-After, and retries behind its own timers.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { type EncodedLines, linesBody, type WriteResult } from '../types.js';
@@ -34,31 +37,55 @@ export async function postBody(lines: EncodedLines, options: PostOptions): Promi
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
     const body = options.gzip ? await gzip(lines.bytes(), GZIP_OPTIONS) : lines.bytes();
-    const response = await fetch(options.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
-        ...options.headers,
-      },
-      body,
-      signal,
-    });
-    // Read the whole answer: a connection reset before its end makes the outcome unknown, so
-    // the request counts as failed and is sent again (a resend overwrites).
-    const answer = await response.text();
-    const ok = response.status >= 200 && response.status < 300;
-    return classifyAnswer(
-      { status: response.status, retryAfter: response.headers.get('retry-after'), body: answer },
-      ok ? [] : lines.lines(),
-      Date.now(),
-    );
+    const headers = {
+      'content-type': 'text/plain; charset=utf-8',
+      ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...options.headers,
+      'content-length': String(body.length),
+    };
+    const answer = await post(options.url, headers, body, signal);
+    const ok = answer.status >= 200 && answer.status < 300;
+    return classifyAnswer(answer, ok ? [] : lines.lines(), Date.now());
   } catch (err) {
     return classifyError(
       timeout.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err,
       options.timeoutMs,
     );
   }
+}
+
+interface Answer {
+  readonly status: number;
+  readonly retryAfter: string | null;
+  readonly body: string;
+}
+
+/**
+ * POSTs `body` and reads the whole answer: a connection reset before its end makes the outcome
+ * unknown, so the request counts as failed (rejects) and is sent again (a resend overwrites).
+ */
+function post(url: URL, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(url, { method: 'POST', headers, signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) reject(new Error('connection closed before the end of the answer'));
+      });
+      res.on('end', () => {
+        const retryAfter = res.headers['retry-after'];
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The URL without user info, for logs. */
