@@ -9,8 +9,10 @@
  * Calling rules: `tagsFor` must answer the same for a series during the encoder's life (the
  * config is fixed for a run), as for `createLineEncoder`.
  */
+
 import type { OutboxRow, RowKey, SampleRow } from '../../core/outbox.js';
 import { type BatchEncoder, bytesBody, type EncodedBatch, type EncodeResult } from '../types.js';
+import { SeriesCache } from './series-cache.js';
 
 /** What the body encoder needs from line-protocol.ts (passed in, to keep one import direction). */
 export interface BodyEncoderParts {
@@ -20,8 +22,6 @@ export interface BodyEncoderParts {
   readonly encodeRow: (row: OutboxRow) => EncodeResult;
 }
 
-/** Series prefixes kept; beyond it the cache starts afresh (a bound, not a policy). */
-const MAX_CACHED_SERIES = 50_000;
 /** First guess of bytes per line; the buffer grows when a batch needs more. */
 const BYTES_PER_LINE = 192;
 
@@ -109,32 +109,14 @@ class ByteWriter {
 type Prefix = { readonly bytes: Buffer; readonly withValue: Buffer } | { readonly reason: string };
 
 export function createBodyEncoder(parts: BodyEncoderParts): BatchEncoder {
-  // machine → point → prefix bytes: two lookups of strings the store hands out again and again.
-  const prefixes = new Map<string, Map<string, Prefix>>();
-  let cached = 0;
-  const prefixOf = (row: SampleRow): Prefix => {
-    let points = prefixes.get(row.machine);
-    if (points === undefined) {
-      points = new Map();
-      prefixes.set(row.machine, points);
-    }
-    let prefix = points.get(row.point);
-    if (prefix === undefined) {
-      if (cached >= MAX_CACHED_SERIES) {
-        prefixes.clear();
-        points = new Map();
-        prefixes.set(row.machine, points);
-        cached = 0;
-      }
+  const prefixes = new SeriesCache<Prefix>();
+  const prefixOf = (row: SampleRow): Prefix =>
+    prefixes.get(row.machine, row.point, () => {
       const p = parts.prefix(row);
-      prefix = p.ok
+      return p.ok
         ? { bytes: Buffer.from(p.text, 'utf8'), withValue: Buffer.from(`${p.text} value=`, 'utf8') }
         : { reason: p.reason };
-      points.set(row.point, prefix);
-      cached++;
-    }
-    return prefix;
-  };
+    });
 
   return (rows): EncodedBatch => {
     const w = new ByteWriter(rows.length * BYTES_PER_LINE);

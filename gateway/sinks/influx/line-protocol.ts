@@ -16,9 +16,11 @@
  *   - Numbers are always floats (no `i` suffix), so a field never changes type; NaN and
  *     ±Infinity have no line protocol form and are left out like null.
  */
+
 import type { EventRow, OutboxRow, SampleRow } from '../../core/outbox.js';
 import type { EncodeResult, RowEncoder } from '../types.js';
 import { createBodyEncoder } from './body-encoder.js';
+import { SeriesCache } from './series-cache.js';
 
 /** The series tags a sample row does not carry; main.ts builds the lookup from the config. */
 export interface SeriesTags {
@@ -205,9 +207,6 @@ export function encodeRow(row: OutboxRow, deps: LineEncoderDeps): EncodeResult {
   return row.kind === 'sample' ? encodeSample(row, deps) : encodeEvent(row);
 }
 
-/** Series prefixes an encoder keeps; beyond it the cache starts afresh (a bound, not a policy). */
-const MAX_CACHED_SERIES = 50_000;
-
 /**
  * The encoder a running sink takes: `createLineEncoder({ tagsFor })`, with `.batch` for whole
  * batches (body-encoder.ts). Same lines as `encodeRow`,
@@ -216,29 +215,10 @@ const MAX_CACHED_SERIES = 50_000;
  * during the encoder's life (the config is fixed for a run).
  */
 export function createLineEncoder(deps: LineEncoderDeps): RowEncoder {
-  // machine → point → prefix: two lookups of strings the store hands out again and again
-  // (their hashes are kept) instead of building a key string per row.
-  const prefixes = new Map<string, Map<string, Encoded>>();
-  let cached = 0;
+  const prefixes = new SeriesCache<Encoded>();
   const encode = (row: OutboxRow): EncodeResult => {
     if (row.kind !== 'sample') return encodeEvent(row);
-    let points = prefixes.get(row.machine);
-    if (points === undefined) {
-      points = new Map();
-      prefixes.set(row.machine, points);
-    }
-    let prefix = points.get(row.point);
-    if (prefix === undefined) {
-      if (cached >= MAX_CACHED_SERIES) {
-        prefixes.clear();
-        points = new Map();
-        prefixes.set(row.machine, points);
-        cached = 0;
-      }
-      prefix = seriesPrefix(row, deps);
-      points.set(row.point, prefix);
-      cached++;
-    }
+    const prefix = prefixes.get(row.machine, row.point, () => seriesPrefix(row, deps));
     return sampleLine(prefix, row);
   };
   // A whole batch as one body (body-encoder.ts): what a running sink uses.
