@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requirePeer } from '../peers/require-peer.js';
-import { browserAvailable, type Demo, openBrowser, screenshot, signIn, startDemo } from './demo.js';
+import { browserAvailable, demoWithBrowser, screenshot, signIn } from './demo.js';
 
 /**
  * The simulated plant faults often here so that an
@@ -17,23 +17,14 @@ interface Alarm {
 }
 
 describe.skipIf(!ok)('technician acknowledges an alarm', () => {
-  let demo: Demo;
-  let browser: Awaited<ReturnType<typeof openBrowser>>;
-  beforeAll(async () => {
-    demo = await startDemo({
-      planEdit: (y) => y.replace(/faultRatePerHour: [\d.]+/, 'faultRatePerHour: 600'),
-    });
-    browser = await openBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
+  const run = demoWithBrowser({
+    planEdit: (y) => y.replace(/faultRatePerHour: [\d.]+/, 'faultRatePerHour: 600'),
   });
 
   it('acks from the technician page; the board badge and the alarm show it', async () => {
-    const { page } = browser;
-    await signIn(page, demo.url, 'binh');
-    await page.goto(`${demo.url}/#/tech`);
+    const { page } = run.browser;
+    await signIn(page, run.demo.url, 'binh');
+    await page.goto(`${run.demo.url}/#/tech`);
     await page.waitForSelector('tr.alarm button.ack', { timeout: 60_000 });
     const row = page.locator('tr.alarm:has(button.ack)').first();
     const id = await row.getAttribute('data-alarm');
@@ -48,11 +39,11 @@ describe.skipIf(!ok)('technician acknowledges an alarm', () => {
     const acked = all.alarms.find((a) => a.id === id);
     expect(acked?.ackedBy).toBe('binh');
     await screenshot(page, 'alarm-acked');
-    await page.goto(`${demo.url}/#/board`);
+    await page.goto(`${run.demo.url}/#/board`);
     await page.waitForSelector(`.tile[data-machine="${acked?.machine}"]`);
     await screenshot(page, 'board-after-ack');
     // The audit trail (manager/admin) names the technician.
-    await signIn(page, demo.url, 'an');
+    await signIn(page, run.demo.url, 'an');
     const audit = await page.evaluate<{ records: { actor: string; action: string; target: string }[] }>(
       "fetch('/api/audit?action=alarm.').then((r) => r.json())",
     );

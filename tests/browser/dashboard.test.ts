@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requirePeer } from '../peers/require-peer.js';
-import { browserAvailable, type Demo, openBrowser, screenshot, signIn, startDemo } from './demo.js';
+import { browserAvailable, demoWithBrowser, screenshot, signIn } from './demo.js';
 
 /**
  * The dashboard in Debian Chromium against the running demo (built CLI, simulators, kiosk on).
@@ -29,22 +29,11 @@ const tileTexts = (page: Page) =>
   page.$$eval('.tile', (els) => els.map((e) => `${e.getAttribute('data-machine')}|${e.textContent ?? ''}`));
 
 describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
-  let demo: Demo;
-  let browser: Awaited<ReturnType<typeof openBrowser>>;
-
-  beforeAll(async () => {
-    demo = await startDemo();
-    browser = await openBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-  });
+  const run = demoWithBrowser();
 
   it('board: without signing in (kiosk), every simulated machine has a tile, and values change live', async () => {
-    const { page } = browser;
-    await page.goto(demo.url);
+    const { page } = run.browser;
+    await page.goto(run.demo.url);
     await page.waitForSelector('.livebar[data-stale="false"]', { timeout: 20_000 });
     await page
       .locator('.tile')
@@ -66,7 +55,7 @@ describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
   }, 60_000);
 
   it('board on a 360 px phone: tiles in one column, no horizontal scroll', async () => {
-    const { context, url } = { context: browser.context, url: demo.url };
+    const { context, url } = { context: run.browser.context, url: run.demo.url };
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 360, height: 740 });
     await phone.goto(url);
@@ -81,8 +70,8 @@ describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
   }, 30_000);
 
   it('switches language to English and back, with local number formats', async () => {
-    const { page } = browser;
-    await page.goto(demo.url);
+    const { page } = run.browser;
+    await page.goto(run.demo.url);
     await page.waitForSelector('.tile');
     await page.click('button.lang');
     await page.waitForSelector('header nav a:has-text("Board")');
@@ -95,23 +84,23 @@ describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
   }, 30_000);
 
   it('logs in and out; a wrong password is refused with the same words as an unknown user', async () => {
-    const { page } = browser;
-    await page.goto(`${demo.url}/#/login`);
+    const { page } = run.browser;
+    await page.goto(`${run.demo.url}/#/login`);
     await page.fill('input[name=name]', 'an');
     await page.fill('input[name=password]', 'sai mật khẩu');
     await page.click('form.login button[type=submit]');
     await page.waitForSelector('.login .error');
     expect(await page.textContent('.login .error')).toContain('Sai tên người dùng hoặc mật khẩu');
     await screenshot(page, 'login');
-    await signIn(page, demo.url, 'an');
+    await signIn(page, run.demo.url, 'an');
     const me = await page.evaluate<{ user: unknown }>("fetch('/api/auth/me').then((r) => r.json())");
     expect(me.user).toEqual({ name: 'an', role: 'admin' });
-    const cookies = await browser.context.cookies();
+    const cookies = await run.browser.context.cookies();
     expect(cookies.find((c) => c.name === 'lg_session')).toMatchObject({
       httpOnly: true,
       sameSite: 'Strict',
     });
-    await page.goto(`${demo.url}/#/admin`);
+    await page.goto(`${run.demo.url}/#/admin`);
     await page.waitForSelector('table.users tr[data-user="binh"]');
     await page.waitForSelector('pre.config:has-text("machines")');
     await screenshot(page, 'admin');
@@ -122,9 +111,9 @@ describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
   }, 60_000);
 
   it('technician: machine page draws a trend of a point from /api/history, over 1 h and 8 h', async () => {
-    const { page } = browser;
-    await signIn(page, demo.url, 'binh');
-    await page.goto(`${demo.url}/#/tech`);
+    const { page } = run.browser;
+    await signIn(page, run.demo.url, 'binh');
+    await page.goto(`${run.demo.url}/#/tech`);
     await page.waitForSelector('.technician table a[href="#/machine/roaster-1"]');
     await screenshot(page, 'technician');
     await page.click('a[href="#/machine/roaster-1"]');
@@ -134,7 +123,7 @@ describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
     await page.waitForSelector('.toolbar button.on:has-text("8 h")');
     await page.waitForSelector(TREND_DRAWN);
     await screenshot(page, 'machine');
-    await page.goto(`${demo.url}/#/manager`);
+    await page.goto(`${run.demo.url}/#/manager`);
     await page.waitForSelector('.manager h2');
     await screenshot(page, 'manager');
     await page.click('button.logout');
@@ -142,10 +131,10 @@ describe.skipIf(!ok)('dashboard in Chromium against the demo', () => {
   }, 60_000);
 
   it('shows "mất kết nối" (stale) when the gateway goes away', async () => {
-    const { page } = browser;
-    await page.goto(demo.url);
+    const { page } = run.browser;
+    await page.goto(run.demo.url);
     await page.waitForSelector('.livebar[data-stale="false"]', { timeout: 20_000 });
-    await demo.stop();
+    await run.demo.stop();
     await page.waitForSelector('.livebar[data-stale="true"]', { timeout: 20_000 });
     expect(await page.textContent('.livebar')).toContain('Mất kết nối');
     expect(await page.$$('.tile')).toHaveLength(EXPECTED.length);

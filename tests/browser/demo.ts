@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../peers/free-port.js';
 
 /**
@@ -149,4 +150,33 @@ export async function signIn(page: Page, url: string, name: string): Promise<voi
   await page.fill('input[name=password]', PASSWORD);
   await page.click('form.login button[type=submit]');
   await page.waitForSelector(`header .who:has-text("${name}")`);
+}
+
+/**
+ * The demo and a browser for one describe block: started in its beforeAll, closed in its
+ * afterAll. Read `demo` and `browser` inside the tests (they are set once beforeAll ran).
+ */
+export function demoWithBrowser(opts: Parameters<typeof startDemo>[0] = {}): {
+  readonly demo: Demo;
+  readonly browser: Awaited<ReturnType<typeof openBrowser>>;
+} {
+  const state: { demo?: Demo; browser?: Awaited<ReturnType<typeof openBrowser>> } = {};
+  beforeAll(async () => {
+    state.demo = await startDemo(opts);
+    state.browser = await openBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.demo?.stop();
+  });
+  return {
+    get demo() {
+      if (!state.demo) throw new Error('the demo has not started (beforeAll)');
+      return state.demo;
+    },
+    get browser() {
+      if (!state.browser) throw new Error('the browser has not started (beforeAll)');
+      return state.browser;
+    },
+  };
 }

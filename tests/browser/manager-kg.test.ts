@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requirePeer } from '../peers/require-peer.js';
-import { browserAvailable, type Demo, openBrowser, screenshot, signIn, startDemo } from './demo.js';
+import { browserAvailable, demoWithBrowser, screenshot, signIn } from './demo.js';
 
 /** A manager signs in and sees today's kg per machine and line, as the API gives it. */
 const ok = requirePeer('chromium', browserAvailable);
 
 describe.skipIf(!ok)('manager page: kg for today', () => {
-  let demo: Demo;
-  let browser: Awaited<ReturnType<typeof openBrowser>>;
-  beforeAll(async () => {
-    demo = await startDemo();
-    browser = await openBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-  });
+  const run = demoWithBrowser();
 
   it('shows a row with kg for every machine and line of /api/production/daily', async () => {
-    const { page } = browser;
-    await signIn(page, demo.url, 'chi');
-    await page.goto(`${demo.url}/#/manager`);
+    const { page } = run.browser;
+    await signIn(page, run.demo.url, 'chi');
+    await page.goto(`${run.demo.url}/#/manager`);
     await page.waitForSelector('.manager table.data tr[data-row] td.kg', { timeout: 30_000 });
     const daily = await page.evaluate<{
       machines: { machine: string; kg: number | null }[];
