@@ -50,40 +50,26 @@ function rows(now: number): OutboxRow[] {
       start + h * hour,
     );
   }
+  // One shift that is the whole day: the shift and day rows carry the same totals.
+  const shiftTotals = {
+    good: 4200,
+    reject: 42,
+    kg: 840,
+    run_s: 19800,
+    down_s: 1800,
+    planned_s: 21600,
+    availability: 0.92,
+    performance: 0.95,
+    quality: 0.99,
+    oee: 0.86,
+  };
   ev(
     'production',
     { ...tags('packer-1'), period: 'shift', shift: 'ca-1', product: 'banh-dau-xanh' },
-    {
-      good: 4200,
-      reject: 42,
-      kg: 840,
-      run_s: 19800,
-      down_s: 1800,
-      planned_s: 21600,
-      availability: 0.92,
-      performance: 0.95,
-      quality: 0.99,
-      oee: 0.86,
-    },
+    shiftTotals,
     start,
   );
-  ev(
-    'production',
-    { ...tags('packer-1'), period: 'day' },
-    {
-      good: 4200,
-      reject: 42,
-      kg: 840,
-      run_s: 19800,
-      down_s: 1800,
-      planned_s: 21600,
-      availability: 0.92,
-      performance: 0.95,
-      quality: 0.99,
-      oee: 0.86,
-    },
-    start,
-  );
+  ev('production', { ...tags('packer-1'), period: 'day' }, shiftTotals, start);
   ev(
     'machine_state',
     { ...tags('packer-1'), kind: 'packer' },
