@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../tests/helpers/wait.js';
 import type { Outbox, OutboxBatch, SampleRow } from '../core/outbox.js';
 import { createLineEncoder } from '../sinks/influx/line-protocol.js';
 import type { LineWriter, WriteResult } from '../sinks/types.js';
@@ -74,14 +75,6 @@ function ackLog(outbox: Outbox) {
   return { wrapped, acks };
 }
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 function start(outbox: Outbox, writer: LineWriter, maxInFlight: 1 | 2 = 2) {
   const s = new RunningSink({
     outbox,
@@ -117,21 +110,21 @@ describe('RunningSink with two requests in flight', () => {
     const w = manualWriter();
     const { wrapped, acks } = ackLog(out);
     start(wrapped, w.writer);
-    await until(() => w.requests.length === 2);
+    await waitFor(() => w.requests.length === 2);
     expect(w.requests.map((r) => r.values)).toEqual([range(0, 10), range(10, 20)]);
     w.requests[1]?.answer(ok); // the later batch first
     await new Promise((r) => setTimeout(r, 30));
     expect(acks).toEqual([]); // not before the earlier one
     expect(out.depth()).toBe(30);
     w.requests[0]?.answer(ok);
-    await until(() => acks.length === 2);
+    await waitFor(() => acks.length === 2);
     expect(acks).toEqual([
       [0, 9],
       [10, 19],
     ]);
-    await until(() => w.requests.length === 3);
+    await waitFor(() => w.requests.length === 3);
     w.requests[2]?.answer(ok);
-    await until(() => out.depth() === 0);
+    await waitFor(() => out.depth() === 0);
     expect(acks).toEqual([
       [0, 9],
       [10, 19],
@@ -145,23 +138,23 @@ describe('RunningSink with two requests in flight', () => {
     const w = manualWriter();
     const { wrapped, acks } = ackLog(out);
     start(wrapped, w.writer);
-    await until(() => w.requests.length === 2);
+    await waitFor(() => w.requests.length === 2);
     w.requests[1]?.answer(ok); // 10..19 delivered …
     w.requests[0]?.answer({ ok: false, kind: 'retry', message: 'HTTP 503', status: 503 }); // … 0..9 not
-    await until(() => w.requests.length === 3);
+    await waitFor(() => w.requests.length === 3);
     expect(w.requests[2]?.values).toEqual(range(0, 10)); // the first unacked batch again
     expect(acks).toEqual([]);
     w.requests[2]?.answer(ok);
     // The later batch goes again, after the resend of the earlier one (order of arrival kept).
-    await until(() => w.requests.length >= 4);
+    await waitFor(() => w.requests.length >= 4);
     expect(w.requests[3]?.values).toEqual(range(10, 20));
     expect(acks).toEqual([[0, 9]]);
     // B went cleanly again, so the last batch may be sent alongside it.
-    await until(() => w.requests.length === 5);
+    await waitFor(() => w.requests.length === 5);
     expect(w.requests[4]?.values).toEqual(range(20, 30));
     w.requests[4]?.answer(ok);
     w.requests[3]?.answer(ok);
-    await until(() => out.depth() === 0);
+    await waitFor(() => out.depth() === 0);
     expect(w.requests).toHaveLength(5);
     expect(acks).toEqual([
       [0, 9],
@@ -177,7 +170,7 @@ describe('RunningSink with two requests in flight', () => {
     const w = manualWriter();
     const { wrapped, acks } = ackLog(out);
     start(wrapped, w.writer);
-    await until(() => w.requests.length === 2);
+    await waitFor(() => w.requests.length === 2);
     w.requests[0]?.answer(ok);
     w.requests[1]?.answer({
       ok: false,
@@ -185,12 +178,12 @@ describe('RunningSink with two requests in flight', () => {
       lines: [3],
       message: 'unable to parse',
     });
-    await until(() => w.requests.length === 3);
+    await waitFor(() => w.requests.length === 3);
     expect(w.requests[2]?.values).toEqual(range(10, 20).filter((v) => v !== 13));
     w.requests[2]?.answer(ok);
-    await until(() => w.requests.length === 4);
+    await waitFor(() => w.requests.length === 4);
     w.requests[3]?.answer(ok);
-    await until(() => out.depth() === 0);
+    await waitFor(() => out.depth() === 0);
     expect(acks).toEqual([
       [0, 9],
       [10, 19],
@@ -213,7 +206,7 @@ describe('RunningSink with two requests in flight', () => {
       const w = manualWriter();
       const s = start(out, w.writer, withEvents ? 2 : 1);
       let answered = 0;
-      await until(() => {
+      await waitFor(() => {
         while (answered < w.requests.length) w.requests[answered++]?.answer(ok);
         return out.depth() === 0;
       });

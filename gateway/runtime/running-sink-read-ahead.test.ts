@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../tests/helpers/wait.js';
 import type { Outbox, SampleRow } from '../core/outbox.js';
 import { createLineEncoder } from '../sinks/influx/line-protocol.js';
 import type { LineWriter, WriteResult } from '../sinks/types.js';
@@ -66,14 +67,6 @@ function counting(outbox: Outbox) {
   return { wrapped, calls };
 }
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 function sinkFor(outbox: Outbox, writer: LineWriter, over: { encode?: typeof encode } = {}) {
   const s = new RunningSink({
     outbox,
@@ -101,7 +94,7 @@ describe('RunningSink read-ahead over the store outbox', () => {
     const w = scriptedWriter({ fail: new Set([3, 4, 8]) });
     const { wrapped, calls } = counting(out);
     sinkFor(wrapped, w.writer).start();
-    await until(() => out.depth() === 0);
+    await waitFor(() => out.depth() === 0);
     expect(w.delivered).toEqual(Array.from({ length: TOTAL }, (_, i) => i));
     expect(calls.nextAfter).toBeGreaterThan(0);
     expect(w.requests()).toBe(11 + 3);
@@ -115,14 +108,14 @@ describe('RunningSink read-ahead over the store outbox', () => {
     const w = scriptedWriter({ hang: 4 });
     const s = sinkFor(out, w.writer);
     s.start();
-    await until(() => w.requests() >= 4);
+    await waitFor(() => w.requests() >= 4);
     await s.stop();
     expect(w.delivered).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     const cursorRow = out.next(1).rows[0] as SampleRow;
     expect(cursorRow.value).toBe(3000); // the hung batch and its read-ahead were not acked
     const again = scriptedWriter({});
     sinkFor(out, again.writer).start();
-    await until(() => out.depth() === 0);
+    await waitFor(() => out.depth() === 0);
     expect(again.delivered).toEqual(Array.from({ length: TOTAL - 3000 }, (_, i) => 3000 + i));
   });
 
@@ -136,7 +129,7 @@ describe('RunningSink read-ahead over the store outbox', () => {
       row.kind === 'sample' && bad.has(row.value as number) ? { ok: false, reason: 'no' } : encode(row);
     const w = scriptedWriter({});
     sinkFor(out, w.writer, { encode: picky }).start();
-    await until(() => out.depth() === 0);
+    await waitFor(() => out.depth() === 0);
     expect(w.delivered).toEqual(Array.from({ length: TOTAL }, (_, i) => i).filter((v) => !bad.has(v)));
     expect(store.db.prepare('SELECT count(*) FROM quarantine').pluck().get()).toBe(3);
   });

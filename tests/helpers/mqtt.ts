@@ -68,13 +68,9 @@ export async function startRecorded(config: LinegateConfig): Promise<Recorded> {
   };
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from './wait.js';
+
+export { waitFor };
 
 const open = new Set<MqttClient>();
 
