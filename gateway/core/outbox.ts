@@ -31,7 +31,42 @@ export type OutboxRow = SampleRow | EventRow;
 
 export interface OutboxBatch {
   readonly sink: string;
+  /**
+   * The rows, oldest first. In a `rendered` batch they are read from the store only when first
+   * asked for (a failure path: a split, a quarantine); the happy path never needs them.
+   */
   readonly rows: readonly OutboxRow[];
+  /** Set when the outbox rendered the batch itself with the sink's template (`rendering`). */
+  readonly rendered?: RenderedBody;
+}
+
+/** A batch of samples the store rendered as text: one line per row, each ended by a newline. */
+export interface RenderedBody {
+  readonly body: Buffer;
+  /** Rows (= lines) in the batch. */
+  readonly count: number;
+  readonly lastKey: RowKey;
+}
+
+/**
+ * How a text sink writes a sample line, for an outbox that renders batches itself (in SQL, with
+ * no JS object per row): `prefix(series)` + the value part + `ts` in ms + newline. Value part:
+ * a number → `numberField` + the number in its shortest round-trip decimal form, which may
+ * differ in spelling from JavaScript's (`60.0` for 60, `1.0e+21`) but not in value; a boolean
+ * → `boolField` + `trueText`/`falseText`; then `afterValue[quality]`. Null, NaN and ±Infinity
+ * → `noValue[quality]` only. Rows the template cannot render (strings, events, a series whose
+ * `prefix` is null) make the batch an ordinary one. `prefix` must answer the same for a series
+ * during the template's life (as a line encoder's tags); `id` names that life.
+ */
+export interface LineTemplate {
+  readonly id: string;
+  prefix(machine: string, point: string): string | null;
+  readonly numberField: string;
+  readonly boolField: string;
+  readonly trueText: string;
+  readonly falseText: string;
+  readonly afterValue: Readonly<Record<SampleRow['quality'], string>>;
+  readonly noValue: Readonly<Record<SampleRow['quality'], string>>;
 }
 
 export interface Outbox {
@@ -53,6 +88,11 @@ export interface Outbox {
    * A runner alternates: a batch of `next()`, then one of `nextLive()`.
    */
   nextLive?(limit: number, backlogAbove: number): OutboxBatch;
+  /**
+   * Optional: the same outbox (same cursors) whose reads render batches of samples with
+   * `template` when they can (`OutboxBatch.rendered`); ack and quarantine as usual.
+   */
+  rendering?(template: LineTemplate): Outbox;
   ack(batch: OutboxBatch): void;
   quarantine(batch: OutboxBatch, keys: readonly RowKey[], reason: string): void;
   depth(): number;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ErrorCode } from '../core/errors.js';
 import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
 import {
+  bytesBody,
   type EncodedBatch,
   type EncodedLines,
   type LineWriter,
@@ -89,7 +90,13 @@ export interface RunningSinkDeps {
  */
 export interface Prepared {
   readonly batch: OutboxBatch;
+  /** Rows in the body; for a batch the outbox rendered, read only when asked for (failures). */
   readonly rows: readonly OutboxRow[];
+  /** Rows in the body, and the key of the batch's last row (undefined when empty). */
+  readonly count: number;
+  readonly lastKey: RowKey | undefined;
+  /** No event rows (which a later row may rewrite): the batch may overlap the one before. */
+  readonly samplesOnly: boolean;
   readonly body: EncodedLines;
   readonly refused: ReadonlyMap<string, RowKey[]>;
   /** maxInFlight 2: the first request of this batch, sent while the one before was in flight. */
@@ -118,6 +125,20 @@ const MAX_REASON_CHARS = 2000;
  * string per row); rows that cannot be encoded are refused (quarantined).
  */
 export function prepareBatch(batch: OutboxBatch, encode: RowEncoder): Prepared {
+  const { rendered } = batch;
+  if (rendered) {
+    return {
+      batch,
+      get rows() {
+        return batch.rows;
+      },
+      body: bytesBody(rendered.body, rendered.count),
+      refused: new Map(),
+      count: rendered.count,
+      lastKey: rendered.lastKey,
+      samplesOnly: true,
+    };
+  }
   let encoded: EncodedBatch | undefined;
   if (encode.batch) {
     try {
@@ -129,7 +150,15 @@ export function prepareBatch(batch: OutboxBatch, encode: RowEncoder): Prepared {
   encoded ??= encodeRows(batch.rows, encode);
   const refused = new Map<string, RowKey[]>();
   for (const r of encoded.refused) refuseInto(refused, `cannot encode: ${r.reason}`, r.key);
-  return { batch, rows: encoded.rows, body: encoded.body, refused };
+  return {
+    batch,
+    rows: encoded.rows,
+    body: encoded.body,
+    refused,
+    count: batch.rows.length,
+    lastKey: batch.rows[batch.rows.length - 1]?.key,
+    samplesOnly: batch.rows.every((r) => r.kind === 'sample'),
+  };
 }
 
 function encodeRows(rows: readonly OutboxRow[], encode: RowEncoder): EncodedBatch {
@@ -181,6 +210,55 @@ export async function readAheadRows(
     return null;
   }
   return rows;
+}
+
+/**
+ * The batch after `after`, for a sink to prepare while the one before is in flight: from an
+ * outbox that renders, in one go after the loop ran once (a rendered batch takes a few ms);
+ * otherwise as rows, in slices (readAheadRows). Null on failure or stop (the loop then reads
+ * it with next(), which reports a failure).
+ */
+export async function readAheadBatch(
+  from: { readonly outbox: Outbox; readonly log: Logger; readonly rendering: boolean },
+  after: RowKey,
+  batchSize: number,
+  stopping: () => boolean,
+): Promise<OutboxBatch | null> {
+  const { outbox, log } = from;
+  if (!from.rendering) {
+    const rows = await readAheadRows({ outbox, log }, after, batchSize, stopping);
+    return rows ? { sink: outbox.sink, rows } : null;
+  }
+  await yieldToIo();
+  if (stopping() || !outbox.nextAfter) return null;
+  try {
+    return outbox.nextAfter(after, batchSize);
+  } catch (err) {
+    log.debug({ err }, 'read-ahead failed');
+    return null;
+  }
+}
+
+/** One wait at a time, ended by its timer or by `end` (`onlyIdle`: only a wait marked idle). */
+export class Waits {
+  private current: { end: () => void; idle: boolean } | null = null;
+  constructor(private readonly clock: Clock) {}
+
+  wait(ms: number, idle: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const end = (): void => {
+        timer.cancel();
+        this.current = null;
+        resolve();
+      };
+      const timer = this.clock.setTimeout(end, ms);
+      this.current = { end, idle };
+    });
+  }
+
+  end(onlyIdle: boolean): void {
+    if (this.current && (this.current.idle || !onlyIdle)) this.current.end();
+  }
 }
 
 /** Full jitter: uniform in [0, min(maxMs, baseMs × 2^attempt)]. */

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { type ErrorCode, isLinegateError } from '../core/errors.js';
-import type { OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
+import type { Outbox, OutboxBatch, OutboxRow, RowKey } from '../core/outbox.js';
 import type { WriteFailure, WriteResult } from '../sinks/types.js';
 import { type Clock, systemClock } from './clock.js';
 import {
@@ -10,11 +10,12 @@ import {
   type Progress,
   prepareBatch,
   type RunningSinkDeps,
-  readAheadRows,
+  readAheadBatch,
   refuseInto,
   type Segment,
   type SinkEvent,
   type SinkStatus,
+  Waits,
 } from './running-sink-parts.js';
 
 export type { RunningSinkDeps, SinkEvent, SinkStatus } from './running-sink-parts.js';
@@ -29,17 +30,19 @@ export type { RunningSinkDeps, SinkEvent, SinkStatus } from './running-sink-part
  *   encoded and sent while the one before is answered (its early answer counts only if the one
  *   before went through cleanly). With an outbox live lane (`nextLive`), a batch of live rows
  *   goes after each batch of the backlog, so live data does not wait for the replay.
+ * - An outbox that renders (`Outbox.rendering`) with the encoder's template gives the body
+ *   itself; after a failed request that batch goes on as rows, encoded here.
  * - 400/422: named rows quarantined, the rest sent again; none named → split in halves. Rows
  *   the encoder refuses are quarantined unsent. 5xx/429/network/timeout: full-jitter backoff or
  *   Retry-After. 401/403 and other refusals: an event, then a slow retry. Every row is kept.
  */
 export class RunningSink {
   private readonly clock: Clock;
+  private readonly waits: Waits;
   private readonly random: () => number;
   private readonly batchSize: number;
   private loop: Promise<void> | null = null;
   private stopping = false;
-  private wake: { fn: () => void; idle: boolean } | null = null;
   private readonly inFlight = new Set<AbortController>();
   private state: SinkStatus['state'] = 'stopped';
   private attempt = 0;
@@ -47,15 +50,20 @@ export class RunningSink {
   private counters = { pointsSent: 0, linesQuarantined: 0, retries: 0, requests: 0 };
   private lastError: SinkStatus['lastError'] = null;
   private lastSuccessTs: number | null = null;
+  /** The outbox, rendering batches itself when it and the encoder can (no row objects). */
+  private readonly outbox: Outbox;
 
   constructor(private readonly deps: RunningSinkDeps) {
+    const { template } = deps.encode;
+    this.outbox = template && deps.outbox.rendering ? deps.outbox.rendering(template) : deps.outbox;
     this.clock = deps.clock ?? systemClock;
+    this.waits = new Waits(this.clock);
     this.random = deps.random ?? Math.random;
     this.batchSize = deps.batchSize ?? 5000;
   }
 
   get sink(): string {
-    return this.deps.outbox.sink;
+    return this.outbox.sink;
   }
 
   start(): void {
@@ -70,7 +78,7 @@ export class RunningSink {
 
   /** New rows are in the outbox: ends an idle wait now (a backoff wait is kept). */
   notify(): void {
-    if (this.wake?.idle) this.wake.fn();
+    this.waits.end(true);
   }
 
   status(): SinkStatus {
@@ -78,7 +86,7 @@ export class RunningSink {
       sink: this.sink,
       target: this.deps.writer.target,
       state: this.state,
-      ...outboxStatus(this.deps),
+      ...outboxStatus({ outbox: this.outbox, log: this.deps.log }),
       lastError: this.lastError,
       lastSuccessTs: this.lastSuccessTs,
       ...this.counters,
@@ -90,7 +98,7 @@ export class RunningSink {
     const loop = this.loop;
     if (!loop) return;
     this.stopping = true;
-    this.wake?.fn();
+    this.waits.end(false);
     let timer: { cancel(): void } | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = this.clock.setTimeout(() => resolve(true), this.deps.stopTimeoutMs ?? 5000);
@@ -125,11 +133,11 @@ export class RunningSink {
       if (ahead) {
         prepared = await ahead;
         ahead = null;
-        if (prepared?.batch.rows.length === 0) prepared = null; // read the usual way
+        if (prepared?.count === 0) prepared = null; // read the usual way
       }
       if (!prepared) {
         try {
-          prepared = this.prepare(this.deps.outbox.next(this.batchSize));
+          prepared = this.prepare(this.outbox.next(this.batchSize));
         } catch (err) {
           this.outboxFailed(err);
           await this.pause(this.backoffDelay(), 'backing-off');
@@ -137,17 +145,16 @@ export class RunningSink {
           continue;
         }
       }
-      const { batch } = prepared;
-      if (batch.rows.length === 0) {
+      if (prepared.count === 0) {
         this.state = 'idle';
         await this.pause(this.deps.idlePollMs ?? 1000, 'idle');
         continue;
       }
       // A full batch means a backlog: read and encode the next one while this one is in flight.
-      const last = batch.rows[batch.rows.length - 1];
       const progress: Progress = { clean: true };
-      if (last && batch.rows.length >= this.batchSize && this.deps.outbox.nextAfter) {
-        ahead = this.readAhead(last.key);
+      const last = prepared.lastKey;
+      if (last !== undefined && prepared.count >= this.batchSize && this.outbox.nextAfter) {
+        ahead = this.readAhead(last);
         if (this.mayOverlap(prepared)) ahead = ahead.then((next) => this.sendEarly(next, progress));
       }
       // An early request counts only if every request of the batch before it was answered 2xx;
@@ -187,13 +194,13 @@ export class RunningSink {
    * outbox failed: `next()` reports it). It does not touch the backlog's `lastClean`.
    */
   private async deliverLive(): Promise<boolean> {
-    const { outbox } = this.deps;
+    const { outbox } = this;
     const above = this.deps.liveLaneAbove ?? this.batchSize;
     if (!outbox.nextLive || !(above < Number.POSITIVE_INFINITY)) return false;
     let prepared: Prepared | null = null;
     try {
       const batch = outbox.nextLive(this.batchSize, above);
-      if (batch.rows.length > 0) prepared = this.prepare(batch);
+      if ((batch.rendered?.count ?? batch.rows.length) > 0) prepared = this.prepare(batch);
     } catch (err) {
       this.deps.log.debug({ err }, 'live lane read failed');
     }
@@ -209,24 +216,22 @@ export class RunningSink {
     return true;
   }
 
-  /** The batch after `after`, encoded (readAheadRows in running-sink-parts.ts); null on failure. */
+  /** The batch after `after`, encoded (readAheadBatch in running-sink-parts.ts); null on failure. */
   private async readAhead(after: RowKey): Promise<Prepared | null> {
-    const rows = await readAheadRows(this.deps, after, this.batchSize, () => this.stopping);
-    return rows ? this.prepare({ sink: this.sink, rows }) : null;
+    const rendering = this.outbox !== this.deps.outbox;
+    const from = { outbox: this.outbox, log: this.deps.log, rendering };
+    const batch = await readAheadBatch(from, after, this.batchSize, () => this.stopping);
+    return batch ? this.prepare(batch) : null;
   }
 
   /** maxInFlight 2: a batch of samples only (no event that a later row may rewrite). */
   private mayOverlap(prepared: Prepared): boolean {
-    return (
-      this.deps.maxInFlight === 2 &&
-      prepared.refused.size === 0 &&
-      prepared.batch.rows.every((r) => r.kind === 'sample')
-    );
+    return this.deps.maxInFlight === 2 && prepared.refused.size === 0 && prepared.samplesOnly;
   }
 
   /** Sends the read-ahead batch's first request now, if the one in flight has gone well so far. */
   private sendEarly(next: Prepared | null, before: Progress): Prepared | null {
-    if (next && before.clean && !this.stopping && next.rows.length > 0 && this.mayOverlap(next)) {
+    if (next && before.clean && !this.stopping && next.count > 0 && this.mayOverlap(next)) {
       next.early = this.send(next, null).catch(
         (err: unknown): WriteFailure => ({ ok: false, kind: 'retry', message: (err as Error).message }),
       );
@@ -241,17 +246,17 @@ export class RunningSink {
 
   /** Delivers or quarantines every row, then acks (true); false when stopping. `early`: the answer to the whole body, sent already. */
   private async deliver(
-    prepared: Prepared,
+    given: Prepared,
     progress: Progress,
     early?: Promise<WriteFailure | null>,
   ): Promise<boolean> {
-    const { batch, rows } = prepared;
+    let prepared = given;
     const refused = new Map(prepared.refused);
     const refuse = (reason: string, key: RowKey): void => refuseInto(refused, reason, key);
 
     // Requests still to send, in order (null: the whole body); a refused request without named
     // rows is split in two.
-    const segments: Segment[] = rows.length > 0 ? [null] : [];
+    const segments: Segment[] = prepared.count > 0 ? [null] : [];
     let first = early;
     while (segments.length > 0) {
       if (this.stopping) return false;
@@ -264,6 +269,15 @@ export class RunningSink {
         continue;
       }
       if (this.stopping) return false;
+      if (prepared.batch.rendered) {
+        // What follows a failure (a retry, a split, a quarantine) works on rows, encoded here;
+        // the line numbers of a refused rendered body are not trusted: the rows go again.
+        prepared = this.prepare({ sink: this.sink, rows: prepared.batch.rows });
+        for (const [reason, keys] of prepared.refused) for (const k of keys) refuse(reason, k);
+        segments.splice(0, segments.length, ...(prepared.rows.length > 0 ? [null] : []));
+        if (result.kind === 'bad-lines') continue;
+      }
+      const { rows } = prepared;
       if (result.kind === 'bad-lines') {
         const all = segment ?? rows.map((_, i) => i);
         const named = new Set(result.lines.filter((i) => Number.isInteger(i) && i >= 0 && i < all.length));
@@ -284,12 +298,13 @@ export class RunningSink {
     }
 
     let quarantined = 0;
+    const { batch } = prepared;
     for (const [reason, keys] of refused) {
-      this.deps.outbox.quarantine(batch, keys, reason);
+      this.outbox.quarantine(batch, keys, reason);
       quarantined += keys.length;
     }
-    this.deps.outbox.ack(batch);
-    this.counters.pointsSent += batch.rows.length - quarantined;
+    this.outbox.ack(batch);
+    this.counters.pointsSent += prepared.count - quarantined;
     if (quarantined > 0) {
       this.counters.linesQuarantined += quarantined;
       const message = [...refused.keys()].join('\n');
@@ -366,15 +381,7 @@ export class RunningSink {
   private pause(ms: number, state: SinkStatus['state']): Promise<void> {
     if (this.stopping) return Promise.resolve();
     this.state = state;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        timer.cancel();
-        this.wake = null;
-        resolve();
-      };
-      const timer = this.clock.setTimeout(done, ms);
-      this.wake = { fn: done, idle: state === 'idle' };
-    });
+    return this.waits.wait(ms, state === 'idle');
   }
 
   private outboxFailed(err: unknown): void {

@@ -5,7 +5,7 @@
  * `core/sink.ts` unchanged.
  */
 import type { ErrorCode } from '../core/errors.js';
-import type { OutboxRow, RowKey } from '../core/outbox.js';
+import type { LineTemplate, OutboxRow, RowKey } from '../core/outbox.js';
 
 /** One row as one record (for InfluxDB: one line of line protocol), or why it cannot be. */
 export type EncodeResult =
@@ -16,7 +16,14 @@ export type EncodeResult =
  * Row → record. May carry `batch`: the same records for a whole batch at once, as one body
  * (the runner uses it when present; it must give byte for byte the lines `encode` gives).
  */
-export type RowEncoder = ((row: OutboxRow) => EncodeResult) & { readonly batch?: BatchEncoder };
+export type RowEncoder = ((row: OutboxRow) => EncodeResult) & {
+  readonly batch?: BatchEncoder;
+  /**
+   * Optional: the same sample lines as a template, for an outbox that renders batches itself
+   * (`Outbox.rendering`); numbers may be spelled differently but mean the same value.
+   */
+  readonly template?: LineTemplate;
+};
 
 /**
  * The records of one request: the body (each record followed by a newline) and, made only when

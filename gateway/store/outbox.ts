@@ -37,7 +37,17 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
-import type { EventRow, Outbox, OutboxBatch, OutboxRow, RowKey, SampleRow } from '../core/outbox.js';
+import type {
+  EventRow,
+  LineTemplate,
+  Outbox,
+  OutboxBatch,
+  OutboxRow,
+  RenderedBody,
+  RowKey,
+  SampleRow,
+} from '../core/outbox.js';
+import { SqlLineRenderer } from './outbox-render.js';
 import { RowCounts } from './row-counts.js';
 import type { SeriesDictionary } from './series.js';
 import type { SinkRegistry } from './sinks.js';
@@ -55,6 +65,8 @@ export interface StoreOutboxDeps {
   readonly series: SeriesDictionary;
   readonly sinks: SinkRegistry;
   readonly now?: () => number;
+  /** Render batches of samples with this template when they can be (`rendering`). */
+  readonly template?: LineTemplate;
 }
 
 /** Greatest limit `next` honours; larger asks are cut to it. */
@@ -72,8 +84,9 @@ export class StoreOutbox implements Outbox {
   private readonly firstSampleTs: Statement<[number], { ts: number }>;
   private readonly firstEventTs: Statement<[number], { ts: number }>;
   private readonly insertQuarantine: Statement<[string, number, number, number, string, string]>;
+  private readonly renderer: SqlLineRenderer | null;
 
-  constructor(deps: StoreOutboxDeps) {
+  constructor(private readonly deps: StoreOutboxDeps) {
     const { db } = deps;
     this.db = db;
     this.sink = deps.sink;
@@ -96,6 +109,11 @@ export class StoreOutbox implements Outbox {
     this.insertQuarantine = db.prepare(
       'INSERT OR IGNORE INTO quarantine (sink, seq, ts, at, reason, row) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.renderer = deps.template ? new SqlLineRenderer(db, deps.template) : null;
+  }
+
+  rendering(template: LineTemplate): Outbox {
+    return new StoreOutbox({ ...this.deps, template });
   }
 
   next(limit: number): OutboxBatch {
@@ -137,14 +155,21 @@ export class StoreOutbox implements Outbox {
     // production period, an alarm), so it must not overtake an older version still in the
     // replay. The lane waits there until the replay reaches it and the lane closes.
     const batch = this.read(lane.cursor, limit);
+    if (batch.rendered) return batch; // samples only
     const firstEvent = batch.rows.findIndex((r) => r.kind === 'event');
     return firstEvent < 0 ? batch : { sink: this.sink, rows: batch.rows.slice(0, firstEvent) };
   }
 
-  /** Rows with seq in (cursor, upTo], oldest first, at most `limit`. */
+  /** Rows with seq in (cursor, upTo], oldest first, at most `limit`; rendered when it can be. */
   private read(cursor: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): OutboxBatch {
     const n = Math.max(0, Math.min(MAX_BATCH_ROWS, Math.floor(limit)));
     if (n === 0) return { sink: this.sink, rows: [] };
+    const r = this.renderer?.renderRange(cursor, n, upTo);
+    if (r) return new RenderedBatch(this.sink, r, () => this.readRows(cursor, r.count, r.lastSeq));
+    return this.readRows(cursor, n, upTo);
+  }
+
+  private readRows(cursor: number, n: number, upTo: number): OutboxBatch {
     let samples = this.nextSamples.all(cursor, n);
     let events = this.nextEvents.all(cursor, n);
     if (upTo < Number.MAX_SAFE_INTEGER) {
@@ -173,11 +198,15 @@ export class StoreOutbox implements Outbox {
     this.checkBatch(batch);
     let max = 0;
     let min = Number.MAX_SAFE_INTEGER;
-    for (const row of batch.rows) {
-      const seq = seqOf(row.key);
-      if (seq > max) max = seq;
-      if (seq < min) min = seq;
-    }
+    if (batch instanceof RenderedBatch) {
+      min = batch.firstSeq;
+      max = batch.lastSeq;
+    } else
+      for (const row of batch.rows) {
+        const seq = seqOf(row.key);
+        if (seq > max) max = seq;
+        if (seq < min) min = seq;
+      }
     if (max === 0) {
       this.sinks.cursor(this.sink); // still refuses an unregistered sink
       return;
@@ -256,6 +285,29 @@ export class StoreOutbox implements Outbox {
       quality: decodeQuality(flags),
       ts,
     };
+  }
+}
+
+/** A batch the store rendered; its rows are read only if asked for (failure paths). */
+class RenderedBatch implements OutboxBatch {
+  readonly rendered: RenderedBody;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  private cached: readonly OutboxRow[] | null = null;
+
+  constructor(
+    readonly sink: string,
+    range: { body: Buffer; count: number; firstSeq: number; lastSeq: number },
+    private readonly readRows: () => OutboxBatch,
+  ) {
+    this.rendered = { body: range.body, count: range.count, lastKey: String(range.lastSeq) };
+    this.firstSeq = range.firstSeq;
+    this.lastSeq = range.lastSeq;
+  }
+
+  get rows(): readonly OutboxRow[] {
+    this.cached ??= this.readRows().rows;
+    return this.cached;
   }
 }
 

@@ -20,6 +20,7 @@
 import type { EventRow, OutboxRow, SampleRow } from '../../core/outbox.js';
 import type { EncodeResult, RowEncoder } from '../types.js';
 import { createBodyEncoder } from './body-encoder.js';
+import { createLineTemplate } from './line-template.js';
 import { SeriesCache } from './series-cache.js';
 
 /** The series tags a sample row does not carry; main.ts builds the lookup from the config. */
@@ -223,5 +224,11 @@ export function createLineEncoder(deps: LineEncoderDeps): RowEncoder {
   };
   // A whole batch as one body (body-encoder.ts): what a running sink uses.
   const batch = createBodyEncoder({ prefix: (row) => seriesPrefix(row, deps), encodeRow: encode });
-  return Object.assign(encode, { batch });
+  // The same lines rendered by the store in SQL, when the outbox can (store/outbox-render.ts).
+  const template = createLineTemplate(
+    (machine, point) =>
+      seriesPrefix({ kind: 'sample', key: '', machine, point, value: null, quality: 'good', ts: 0 }, deps),
+    VALUE_FIELDS,
+  );
+  return Object.assign(encode, { batch, template });
 }
