@@ -1,11 +1,10 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../tests/helpers/wait.js';
 import type { Outbox, OutboxBatch, SampleRow } from '../core/outbox.js';
-import { createLineEncoder } from '../sinks/influx/line-protocol.js';
 import type { LineWriter, WriteResult } from '../sinks/types.js';
-import { series, tempStores } from '../store/testdata/temp-store.js';
+import { series } from '../store/testdata/temp-store.js';
 import { RunningSink } from './running-sink.js';
+import { storeSinkHarness } from './testdata/store-sink.js';
 
 /**
  * maxInFlight 2 over the store outbox: the next full batch of samples is sent while the one
@@ -13,14 +12,7 @@ import { RunningSink } from './running-sink.js';
  * outbox order (a later batch only after every earlier one), and a failure of the earlier
  * batch sends the later one again after it. A scripted writer: no server answers on command.
  */
-const log = pino({ level: 'silent' });
-const encode = createLineEncoder({ tagsFor: () => ({ site: 's', line: 'l' }) });
-const t = tempStores();
-const running: RunningSink[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  t.cleanup();
-});
+const { log, encode, t, running } = storeSinkHarness();
 
 const BATCH = 10;
 const lineValue = (line: string) => Number(/ value=([^,]+),/.exec(line)?.[1]);

@@ -1,24 +1,16 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../tests/helpers/wait.js';
 import type { Outbox, SampleRow } from '../core/outbox.js';
-import { createLineEncoder } from '../sinks/influx/line-protocol.js';
 import type { LineWriter, WriteResult } from '../sinks/types.js';
-import { series, tempStores } from '../store/testdata/temp-store.js';
+import { series } from '../store/testdata/temp-store.js';
 import { RunningSink } from './running-sink.js';
+import { storeSinkHarness } from './testdata/store-sink.js';
 
 /**
  * Read-ahead (Outbox.nextAfter, the store's outbox): while a full batch is in flight the sink
  * reads and encodes the next one. Order, exactly-once acks, failures and stop must be as without.
  */
-const log = pino({ level: 'silent' });
-const encode = createLineEncoder({ tagsFor: () => ({ site: 's', line: 'l' }) });
-const t = tempStores();
-const running: RunningSink[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  t.cleanup();
-});
+const { log, encode, t, running } = storeSinkHarness();
 
 /** Values of the lines (`value=N`), in the order the writer accepted them. */
 const lineValue = (line: string) => Number(/ value=([^,]+),/.exec(line)?.[1]);

@@ -1,25 +1,17 @@
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../tests/helpers/wait.js';
-import { createLineEncoder } from '../sinks/influx/line-protocol.js';
 import type { LineWriter, WriteResult } from '../sinks/types.js';
 import type { Store } from '../store/store.js';
-import { sample, tempStores } from '../store/testdata/temp-store.js';
+import { sample } from '../store/testdata/temp-store.js';
 import { RunningSink } from './running-sink.js';
+import { storeSinkHarness } from './testdata/store-sink.js';
 
 /**
  * A sink over the store's outbox with a line encoder reads batches the store rendered in SQL
  * (outbox-render.ts). After a failure the batch goes on as rows: a refused line is found and
  * quarantined by row, a retry delivers every row once, in order.
  */
-const log = pino({ level: 'silent' });
-const encode = createLineEncoder({ tagsFor: () => ({ site: 's', line: 'l' }) });
-const t = tempStores();
-const running: RunningSink[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  t.cleanup();
-});
+const { log, encode, t, running } = storeSinkHarness();
 
 const T0 = Date.UTC(2026, 0, 1);
 const lineValue = (line: string) => Number(/ value=([^,]+),/.exec(line)?.[1]);
