@@ -185,6 +185,9 @@ const tableA = modes.map((m) => ({
   'rows/s (median)': Math.round(median(rates[m])),
   'min..max': `${Math.round(Math.min(...rates[m]))}..${Math.round(Math.max(...rates[m]))}`,
   'vs blast': `${Math.round((100 * median(rates[m])) / blast)} %`,
+  // Each run's own ratio (its modes ran minutes apart at most), then the median: steadier
+  // than the ratio of the medians when the machine's load changes between runs.
+  'vs blast, paired': `${Math.round(100 * median(rates[m].map((r, i) => r / (rates.blast[i] ?? Number.NaN))))} %`,
   'node CPU ms / 1k rows': median(cpuPerK[m]),
 }));
 if (rates.blast.length)
