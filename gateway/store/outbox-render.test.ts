@@ -162,6 +162,18 @@ describe('outbox rendering (SQL)', () => {
     expect(again.rendered?.body.toString('utf8')).toContain('machine=new-machine,point=p9');
   });
 
+  it('learns a series prefix again when a caller rolled back the insert', () => {
+    const s = store([{ value: 1 }, { value: 2 }]);
+    const out = renderer(s);
+    expect(() =>
+      s.db.transaction(() => {
+        expect(out.next(10).rendered?.count).toBe(2);
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    expect(out.next(10).rendered?.count).toBe(2);
+  });
+
   it('renders up to the first event only when the event comes after the batch', () => {
     const s = store(Array.from({ length: 5 }, (_, i) => ({ value: i })));
     s.appendEvents([{ measurement: 'state', tags: { machine: 'm0' }, fields: { state: 'run' }, ts: T0 + 9 }]);

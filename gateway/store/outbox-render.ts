@@ -36,6 +36,12 @@ const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 let tables = 0;
 
+interface SeriesRow {
+  id: number;
+  machine: string;
+  point: string;
+}
+
 /**
  * The statement for one template. Each line ends in a newline; the LEFT JOIN keeps `s` the
  * outer loop, so lines come in seq order. `known` < `n`: a series without a prefix; `top` is a
@@ -57,7 +63,8 @@ LEFT JOIN render.${table} p ON p.series = s.series`;
 
 export class SqlLineRenderer {
   private readonly render: Statement<[number, number, number], RenderResult>;
-  private readonly newSeries: Statement<[number], { id: number; machine: string; point: string }>;
+  private readonly newSeries: Statement<[number], SeriesRow>;
+  private readonly unknownSeries: Statement<[], SeriesRow>;
   private readonly insertPrefix: Statement<[number, string | null]>;
   private readonly eventIn: Statement<[number, number], number>;
   private learned = 0;
@@ -73,6 +80,9 @@ export class SqlLineRenderer {
     db.exec(`CREATE TABLE render.${table} (series INTEGER PRIMARY KEY, prefix TEXT)`);
     this.render = db.prepare(renderSql(template, table));
     this.newSeries = db.prepare('SELECT id, machine, point FROM series WHERE id > ? ORDER BY id');
+    this.unknownSeries = db.prepare(
+      `SELECT id, machine, point FROM series WHERE id NOT IN (SELECT series FROM render.${table}) ORDER BY id`,
+    );
     this.insertPrefix = db.prepare(`INSERT OR REPLACE INTO render.${table} VALUES (?, ?)`);
     this.eventIn = db
       .prepare<[number, number], number>('SELECT seq FROM event WHERE seq > ? AND seq <= ? LIMIT 1')
@@ -85,17 +95,22 @@ export class SqlLineRenderer {
    * before the last sample also gives null (a batch merges both tables by seq).
    */
   renderRange(after: number, limit: number, upTo: number): RenderedRange | null {
-    this.learn();
-    const r = this.render.get(after, upTo, limit) as RenderResult;
+    this.learn(this.newSeries.all(this.learned));
+    let r = this.render.get(after, upTo, limit) as RenderResult;
+    if (r.known < r.n) {
+      // A prefix insert rolled back with a caller's transaction, say: learn what has no row.
+      this.learn(this.unknownSeries.all());
+      r = this.render.get(after, upTo, limit) as RenderResult;
+    }
     if (!r.n || r.body === null || r.first === null || r.last === null) return null;
     if (r.known < r.n || Buffer.isBuffer(r.top)) return null;
     if (this.eventIn.get(after, r.last) !== undefined) return null;
     return { body: r.body, count: r.n, firstSeq: r.first, lastSeq: r.last };
   }
 
-  /** Prefixes of the series committed since the last call (ids only grow; never reused). */
-  private learn(): void {
-    for (const { id, machine, point } of this.newSeries.all(this.learned)) {
+  /** Prefixes of these series (committed ones: ids only grow and are never reused). */
+  private learn(rows: readonly SeriesRow[]): void {
+    for (const { id, machine, point } of rows) {
       let prefix: string | null;
       try {
         prefix = this.template.prefix(machine, point);
@@ -104,7 +119,7 @@ export class SqlLineRenderer {
       }
       // A prefix with a newline would break the body's lines: the row way refuses such rows.
       this.insertPrefix.run(id, prefix !== null && !prefix.includes('\n') ? prefix : null);
-      this.learned = id;
+      this.learned = Math.max(this.learned, id);
     }
   }
 }
