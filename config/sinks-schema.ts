@@ -16,6 +16,14 @@ export const StoreSection = T.Object(
     flushIntervalMs: T.Optional(
       T.Integer({ minimum: 100, maximum: 60_000, description: 'how often buffered samples are committed' }),
     ),
+    ackPersistS: T.Optional(
+      T.Integer({
+        minimum: 0,
+        maximum: 3600,
+        description:
+          'write sink cursors every N s (0: at every ack); a crash resends up to N s of acked rows',
+      }),
+    ),
     raw: T.Optional(StoreRawSection),
   },
   { additionalProperties: false },

@@ -13,6 +13,7 @@ export function normaliseStore(s: StoreInput | undefined): StoreConfig {
     rawRetentionMs: (s?.rawRetentionDays ?? STORE_DEFAULTS.rawRetentionDays) * DAY_MS,
     maxBytes: (s?.maxSizeMb ?? STORE_DEFAULTS.maxSizeMb) * 1024 * 1024,
     flushIntervalMs: s?.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs,
+    ackPersistMs: (s?.ackPersistS ?? 0) * 1000,
     raw: normaliseStoreRaw(s?.raw),
   };
 }

@@ -91,6 +91,8 @@ export interface StoreConfig {
   readonly rawRetentionMs: number;
   readonly maxBytes: number;
   readonly flushIntervalMs: number;
+  /** Sink cursors written at most this often (0: at every ack): Store `ackPersistMs`. */
+  readonly ackPersistMs: number;
   /** Change-only raw storage (config/store-raw.ts). */
   readonly raw: StoreRawConfig;
 }

@@ -72,6 +72,7 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
     log,
     retention: { rawRetentionMs: config.store.rawRetentionMs, maxBytes: config.store.maxBytes },
     raw: config.store.raw,
+    ackPersistMs: config.store.ackPersistMs,
   });
   const event = (kind: string, message: string, extra: Record<string, string | number> = {}) =>
     store.appendEvents([

@@ -15,6 +15,12 @@
  * replay reaches `from` the lane closes in the same transaction: cursor = liveCursor. Moving the
  * lane (`openLane` again) forgets what it had acked: those rows are sent again (identical rows,
  * allowed), never skipped.
+ *
+ * Deferred acks (`deferAcks`, the store's `ackPersistMs`): with no live lane open, an ack moves
+ * the cursor in memory only; `persistAcks()` writes the cursors (the store does it every
+ * `ackPersistMs` and at close). Every reader sees the cursor in memory. After a crash the
+ * cursor is the last one written: the rows acked since then are offered again (identical rows,
+ * at-least-once), none is skipped. It saves the card one page write per ack (docs/sd-writes.md).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
@@ -60,10 +66,14 @@ export class SinkRegistry {
   private readonly advanceLane: Statement<[number, string]>;
   private readonly removeLane: Statement<[string]>;
   private readonly advanceAndClose: (name: string, seq: number) => void;
+  private readonly persistAll: (cursors: readonly [string, number][]) => void;
+  /** Acks in memory only (deferAcks), by sink: the cursor to write. */
+  private readonly deferred = new Map<string, number>();
 
   constructor(
     db: Database,
     private readonly now: () => number = Date.now,
+    private readonly deferAcks = false,
   ) {
     this.selectAll = db.prepare('SELECT name, cursor FROM sink ORDER BY name');
     this.selectOne = db.prepare('SELECT cursor FROM sink WHERE name = ?');
@@ -93,6 +103,9 @@ export class SinkRegistry {
         this.removeLane.run(name);
       }
     });
+    this.persistAll = db.transaction((cursors: readonly [string, number][]) => {
+      for (const [name, seq] of cursors) this.advance.run(seq, name);
+    });
   }
 
   register(name: string, opts: RegisterSinkOptions = {}): void {
@@ -102,6 +115,7 @@ export class SinkRegistry {
   }
 
   unregister(name: string): void {
+    this.deferred.delete(name);
     this.remove.run(name);
     this.removeLane.run(name);
   }
@@ -115,7 +129,7 @@ export class SinkRegistry {
     if (!row) {
       throw new LinegateError('LG_STORE_SINK', `sink "${name}" is not registered`, { sink: name });
     }
-    return row.cursor;
+    return Math.max(row.cursor, this.deferred.get(name) ?? 0);
   }
 
   /**
@@ -123,7 +137,23 @@ export class SinkRegistry {
    * the lane closes (cursor = its cursor), in one transaction. Throws if the sink is not registered.
    */
   advanceTo(name: string, seq: number): void {
-    this.advanceAndClose(name, seq);
+    const pending = this.deferred.get(name) ?? 0;
+    if (this.deferAcks && !this.selectLane.get(name)) {
+      this.cursor(name); // refuses an unregistered sink
+      if (seq > pending) this.deferred.set(name, seq);
+      return;
+    }
+    this.advanceAndClose(name, Math.max(seq, pending));
+    this.deferred.delete(name);
+  }
+
+  /** Writes the acks kept in memory (deferAcks), in one transaction; how many sinks moved. */
+  persistAcks(): number {
+    const cursors = [...this.deferred];
+    if (cursors.length === 0) return 0;
+    this.persistAll(cursors);
+    this.deferred.clear();
+    return cursors.length;
   }
 
   /** The sink's open live lane, or null. */
@@ -134,6 +164,7 @@ export class SinkRegistry {
   /** Opens (or moves) the live lane at `from`: rows after it are live, none of them acked yet. */
   openLane(name: string, from: number): void {
     this.cursor(name);
+    this.persistAcks(); // a lane's bounds are read against the written cursor
     this.upsertLane.run(name, from, from);
   }
 
@@ -148,6 +179,8 @@ export class SinkRegistry {
   }
 
   list(): SinkCursor[] {
-    return this.selectAll.all();
+    return this.selectAll
+      .all()
+      .map((s) => ({ name: s.name, cursor: Math.max(s.cursor, this.deferred.get(s.name) ?? 0) }));
   }
 }

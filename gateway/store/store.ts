@@ -44,6 +44,12 @@ export interface StoreOptions
   readonly log?: Logger;
   /** Free space on the data dir's file system; default statfs (retention.ts). */
   readonly freeSpace?: FreeSpace;
+  /**
+   * 0 (default): every sink ack is its own commit. > 0: acks move the cursors in memory and are
+   * written by `flush()` at most this often and at `close()`; after a crash the rows acked
+   * since are offered again (identical rows), fewer writes to the card (sinks.ts).
+   */
+  readonly ackPersistMs?: number;
 }
 
 export interface MaintainResult {
@@ -63,6 +69,7 @@ export class Store {
   private readonly statsReader: StatsReader;
   private readonly outboxes = new Map<string, StoreOutbox>();
   private closed = false;
+  private acksWrittenAt: number;
 
   private constructor(
     readonly db: Database,
@@ -73,7 +80,8 @@ export class Store {
     this.path = opened.path;
     this.recovered = opened.recovered;
     this.series = new SeriesDictionary(db);
-    this.sinks = new SinkRegistry(db, now);
+    this.sinks = new SinkRegistry(db, now, (opts.ackPersistMs ?? 0) > 0);
+    this.acksWrittenAt = now();
     const counters = new Counters(db);
     const timeline = new SeqTimeline(db);
     this.retention = new Retention({
@@ -141,7 +149,21 @@ export class Store {
   }
 
   flush(): FlushResult {
-    return this.writer.flush();
+    const r = this.writer.flush();
+    const every = this.opts.ackPersistMs ?? 0;
+    const now = (this.opts.now ?? Date.now)();
+    if (every > 0 && now - this.acksWrittenAt >= every) this.persistAcks(now);
+    return r;
+  }
+
+  /** Writes the acks kept in memory (ackPersistMs); a failure keeps them for the next try. */
+  private persistAcks(now: number): void {
+    try {
+      this.sinks.persistAcks();
+      this.acksWrittenAt = now;
+    } catch (err) {
+      this.opts.log?.warn({ err }, 'sink cursors not written, trying again at the next flush');
+    }
   }
 
   /** Creates the sink's cursor if new (see sinks.ts for `from`) and returns its outbox. */
@@ -219,6 +241,7 @@ export class Store {
         }
       }
       if (unwritten === 0) this.writer.closeMinutes();
+      this.persistAcks((this.opts.now ?? Date.now)());
     } finally {
       this.closed = true;
       this.outboxes.clear();
