@@ -6,6 +6,7 @@ import { Aedes, type AedesOptions, type Client } from 'aedes';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { PacketSizeGuard } from './packet-guard.js';
+import { PubackBatch } from './puback-batch.js';
 
 /**
  * The only file that touches aedes, mqtt.js, ws and node:net. Everything above it sees small
@@ -335,7 +336,9 @@ function readPem(file: string | null, what: string): Buffer | undefined {
  * mqtt.js go on to the next packet. Each QoS 1 message is therefore taken over at once with
  * `cb(DEFERRED)` and its PUBACK written here when the handler acks it, on the connection it came
  * from (mqtt.js would store a packet sent while disconnected and send it on the next connection,
- * where the message id means something else: that is never done).
+ * where the message id means something else: that is never done). The PUBACKs acked in one turn
+ * of the event loop (a group commit) are encoded by mqtt-packet and leave as one write
+ * (PubackBatch), not three corked socket writes each through mqtt.js.
  */
 const DEFERRED = new Error('PUBACK deferred to the handler');
 
@@ -367,9 +370,7 @@ export function connectExternal(o: ExternalOptions, h: ExternalHandlers): Extern
       : {}),
   };
   const client: MqttClient = mqtt.connect(o.url, opts);
-  const sendPacket = (client as unknown as { _sendPacket(p: object, cb: () => void): void })._sendPacket.bind(
-    client,
-  );
+  const acks = new PubackBatch(o.protocolVersion, (stream) => client.stream === stream && client.connected);
   client.handleMessage = (packet: IPublishPacket, cb) => {
     const payload = packet.payload as Buffer;
     if (packet.qos !== 1 || packet.messageId === undefined) {
@@ -382,10 +383,7 @@ export function connectExternal(o: ExternalOptions, h: ExternalHandlers): Extern
     cb(DEFERRED);
     h.onMessage(packet.topic, payload, 1, (err) => {
       if (err || client.stream !== stream || !client.connected) return;
-      sendPacket(
-        o.protocolVersion === 5 ? { cmd: 'puback', messageId, reasonCode: 0 } : { cmd: 'puback', messageId },
-        () => undefined,
-      );
+      acks.add(stream, messageId);
     });
   };
   client.on('connect', (connack) => h.onConnect(connack.sessionPresent));
