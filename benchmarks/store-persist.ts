@@ -29,14 +29,13 @@ function round(group: number): { cpu: number; wall: number } {
   const dir = mkdtempSync(join(tmpdir(), 'linegate-bench-store-'));
   const store = Store.open({ dataDir: dir, log: pino({ level: 'silent' }) });
   const persist = storePersist(store);
-  let ts = Date.now() - 60_000;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let m = 0; m < N; m += group) {
     const batch: Sample[] = [];
+    const ts = Date.now(); // current time, as devices stamp it (open rollup buckets: memory only)
     for (let i = 0; i < group; i++) {
       const machine = `dev${(m + i) % 10}`;
-      ts += 0.5;
       batch.push({ machine, point: 'temp', value: 20 + ((m + i) % 1000) / 100, ts, quality: 'good' });
       batch.push({ machine, point: 'count', value: m + i, ts, quality: 'good' });
       batch.push({ machine, point: 'run', value: 'run-1764230000000', ts, quality: 'good' });

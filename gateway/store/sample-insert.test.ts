@@ -7,7 +7,7 @@ const t = tempStores();
 afterEach(() => t.cleanup());
 
 describe('multi-row sample inserts', () => {
-  it.each([1, 7, 8, 9, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 8 + 3])(
+  it.each([1, 2, 3, 7, 8, 9, 21, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK + 8 + 3])(
     '%i samples in one flush: every row, in seq order, with its value',
     (n) => {
       const s = t.open(t.dir());

@@ -5,7 +5,7 @@
  *
  * Calling rules: inside the writer's transaction only. `begin()` at the start of each write
  * (forgets rows of a write that threw), `add()` per row in seq order, `finish()` before the
- * transaction commits: it inserts the rows still held (in chunks of 8, then one by one). A
+ * transaction commits: it inserts the rows still held (at most five statements: 16, 8, 4, 2, 1). A
  * failing statement throws from `add` or `finish`, inside the transaction, which then rolls back.
  * Values are bound as given: a Buffer is copied by SQLite when bound (better-sqlite3 binds
  * blobs transient), so a cached Buffer may be passed again.
@@ -15,9 +15,10 @@ import type { Database, Statement } from 'better-sqlite3';
 type Cell = number | Buffer | null;
 
 const COLUMNS = 5;
-/** Rows per multi-row statement: 32 measured best (8 and 64 slower per row); 32 × 5 bind values. */
+/** Rows per multi-row statement: 32 measured best (8 and 64 slower per row). REST covers 0–31 left. */
 export const CHUNK = 32;
-const SMALL = 8;
+/** Statements for the rows left at the end: the binary digits of 0–31. */
+const REST = [16, 8, 4, 2, 1] as const;
 
 function insertSql(rows: number): string {
   return `INSERT INTO sample (seq, ts, series, value, flags) VALUES ${Array.from(
@@ -28,16 +29,14 @@ function insertSql(rows: number): string {
 
 export class SampleInserter {
   private readonly big: Statement<[Cell[]]>;
-  private readonly small: Statement<[Cell[]]>;
-  private readonly one: Statement<[Cell[]]>;
+  private readonly rest: Statement<[Cell[]]>[];
   /** Bind values of the rows held, CHUNK rows at most. */
   private readonly args: Cell[] = new Array(CHUNK * COLUMNS);
   private held = 0;
 
   constructor(db: Database) {
     this.big = db.prepare<[Cell[]]>(insertSql(CHUNK));
-    this.small = db.prepare<[Cell[]]>(insertSql(SMALL));
-    this.one = db.prepare<[Cell[]]>(insertSql(1));
+    this.rest = REST.map((rows) => db.prepare<[Cell[]]>(insertSql(rows)));
   }
 
   begin(): void {
@@ -61,9 +60,11 @@ export class SampleInserter {
   finish(): void {
     const n = this.held;
     this.held = 0;
-    const a = this.args;
-    let i = 0;
-    for (; i + SMALL <= n; i += SMALL) this.small.run(a.slice(i * COLUMNS, (i + SMALL) * COLUMNS));
-    for (; i < n; i++) this.one.run(a.slice(i * COLUMNS, (i + 1) * COLUMNS));
+    let from = 0;
+    REST.forEach((rows, i) => {
+      if ((n & rows) === 0) return;
+      (this.rest[i] as Statement<[Cell[]]>).run(this.args.slice(from * COLUMNS, (from + rows) * COLUMNS));
+      from += rows;
+    });
   }
 }
