@@ -79,8 +79,9 @@ describe('the writer’s value encoding', () => {
 
   it('hands out the same Buffer for a repeated short text, and stays bounded', () => {
     const blobs = new TextBlobs(2);
-    const a = blobs.stored('RUN');
+    const a = blobs.stored('RUN') as Buffer;
     expect(blobs.stored('RUN')).toBe(a);
+    expect(a.buffer.byteLength).toBe(3); // its own memory, not a slice of the shared pool
     blobs.stored('STOP');
     blobs.stored('IDLE'); // third text: the cache starts over
     expect(blobs.stored('RUN')).not.toBe(a);

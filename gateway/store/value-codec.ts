@@ -58,7 +58,9 @@ export class TextBlobs {
     let b = this.cache.get(value);
     if (b === undefined) {
       if (this.cache.size >= this.max) this.cache.clear();
-      b = Buffer.from(value, 'utf8');
+      // Its own memory, not a slice of Node's shared 8 KiB pool (a kept slice would pin the slab).
+      b = Buffer.allocUnsafeSlow(Buffer.byteLength(value, 'utf8'));
+      b.write(value, 'utf8');
       this.cache.set(value, b);
     }
     return b;
