@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { quietCodecDebug } from './mqtt-packet-debug.js';
 
 /**
  * mqtt-packet (the MQTT codec under aedes and mqtt.js) builds, on its first encoded packet, a
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
  * the switch on each copy of mqtt-packet that aedes and mqtt.js resolve (one, when hoisted).
  */
 export function disablePacketNumberCache(): void {
+  quietCodecDebug(); // before the codec loads (mqtt-packet-debug.ts)
   for (const dependent of ['aedes', 'mqtt']) {
     let codec: { writeToStream?: { cacheNumbers: boolean } };
     try {

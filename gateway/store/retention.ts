@@ -15,7 +15,7 @@
  *      forever (null = forever). Never deleted by the disk cap.
  *    - quarantine: rows quarantined longer ago than `quarantineRetentionMs` (default 30 days).
  *    - counters: never.
- * 2. Disk cap (checked after every flush by `enforceCap()`): when the live database (pages in
+ * 2. Disk cap (checked after flushes by `enforceCap()`, every CAP_CHECK rows or second: sample-writer.ts): when the live database (pages in
  *    use + the WAL file) exceeds `maxBytes` (default 1 GiB), the OLDEST raw samples are shed in
  *    chunks until it is under 90 % of the cap (hysteresis: not a shed per flush). Events,
  *    rollups, quarantine and counters are never shed; if raw samples are gone and the cap is

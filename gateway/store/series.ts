@@ -16,9 +16,10 @@ export interface SeriesName {
 }
 
 export class SeriesDictionary {
-  private readonly byKey = new Map<string, number>();
+  /** machine → point → id: two lookups, no key string built per sample (the writer's hot path). */
+  private readonly byName = new Map<string, Map<string, number>>();
   private readonly byId = new Map<number, SeriesName>();
-  private uncommitted: string[] = [];
+  private uncommitted: number[] = [];
   private readonly insert: Statement<[string, string]>;
   private readonly selectOne: Statement<[number], { machine: string; point: string }>;
   private readonly selectKey: Statement<[string, string], { id: number }>;
@@ -35,31 +36,30 @@ export class SeriesDictionary {
     for (const r of all) this.remember(r.id, r.machine, r.point);
   }
 
-  private static key(machine: string, point: string): string {
-    return `${machine}\u0000${point}`;
-  }
-
   private remember(id: number, machine: string, point: string): void {
-    this.byKey.set(SeriesDictionary.key(machine, point), id);
+    let points = this.byName.get(machine);
+    if (!points) {
+      points = new Map();
+      this.byName.set(machine, points);
+    }
+    points.set(point, id);
     this.byId.set(id, { machine, point });
   }
 
   /** The id of (machine, point), creating it. Inside a write transaction only. */
   idFor(machine: string, point: string): number {
-    const key = SeriesDictionary.key(machine, point);
-    const known = this.byKey.get(key);
+    const known = this.byName.get(machine)?.get(point);
     if (known !== undefined) return known;
     const row = this.selectKey.get(machine, point);
     const id = row ? row.id : Number(this.insert.run(machine, point).lastInsertRowid);
     this.remember(id, machine, point);
-    if (!row) this.uncommitted.push(key);
+    if (!row) this.uncommitted.push(id);
     return id;
   }
 
   /** The id of (machine, point) if it has ever been stored; never writes. */
   lookup(machine: string, point: string): number | undefined {
-    const key = SeriesDictionary.key(machine, point);
-    const known = this.byKey.get(key);
+    const known = this.byName.get(machine)?.get(point);
     if (known !== undefined) return known;
     const row = this.selectKey.get(machine, point);
     if (row) this.remember(row.id, machine, point);
@@ -81,15 +81,15 @@ export class SeriesDictionary {
   }
 
   rollback(): void {
-    for (const key of this.uncommitted) {
-      const id = this.byKey.get(key);
-      this.byKey.delete(key);
-      if (id !== undefined) this.byId.delete(id);
+    for (const id of this.uncommitted) {
+      const name = this.byId.get(id);
+      this.byId.delete(id);
+      if (name) this.byName.get(name.machine)?.delete(name.point);
     }
     this.uncommitted = [];
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byId.size;
   }
 }

@@ -32,6 +32,41 @@ export function encodeValue(value: SampleValue, quality: Quality): EncodedValue 
   return { value: null, flags: q };
 }
 
+/** encodeValue(value, quality).flags, without the object (the writer's per-row path). */
+export function valueFlags(value: SampleValue, quality: Quality): number {
+  const q = QUALITY_CODE[quality] ?? QUALITY_CODE.bad;
+  if (typeof value === 'number') return Number.isNaN(value) ? q | FLAG_NAN : q;
+  return typeof value === 'boolean' ? q | FLAG_BOOL : q;
+}
+
+/**
+ * encodeValue(value, quality).value, with the UTF-8 Buffers of short strings kept for reuse:
+ * state texts ("RUN", "STOP", …) repeat on every message, and a Buffer per row is an allocation
+ * the store's writer does not need (SQLite copies a bound blob). Bounded: at most `max` texts of
+ * at most 64 characters; when full, it starts over. The Buffers handed out must not be changed.
+ */
+export class TextBlobs {
+  private readonly cache = new Map<string, Buffer>();
+
+  constructor(private readonly max = 256) {}
+
+  stored(value: SampleValue): StoredValue {
+    if (typeof value === 'number') return Number.isNaN(value) ? null : value;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (typeof value !== 'string') return null;
+    if (value.length > 64) return Buffer.from(value, 'utf8');
+    let b = this.cache.get(value);
+    if (b === undefined) {
+      if (this.cache.size >= this.max) this.cache.clear();
+      // Its own memory, not a slice of Node's shared 8 KiB pool (a kept slice would pin the slab).
+      b = Buffer.allocUnsafeSlow(Buffer.byteLength(value, 'utf8'));
+      b.write(value, 'utf8');
+      this.cache.set(value, b);
+    }
+    return b;
+  }
+}
+
 export function decodeValue(value: unknown, flags: number): SampleValue {
   if (value === null || value === undefined) return flags & FLAG_NAN ? Number.NaN : null;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
