@@ -11,7 +11,7 @@ function reference(samples: readonly Sample[]): RollupAgg {
     a.lastSeq = Math.max(a.lastSeq, s.seq);
     if (s.numeric !== null) {
       a.n++;
-      a.sum = (a.sum ?? 0) + s.numeric;
+      a.sum = a.sum === null ? s.numeric : a.sum + s.numeric; // the sum of one value is that value (-0 too)
       a.min = a.min === null ? s.numeric : Math.min(a.min, s.numeric);
       a.max = a.max === null ? s.numeric : Math.max(a.max, s.numeric);
       if (a.lastTs === null || s.ts >= a.lastTs) {
@@ -19,7 +19,7 @@ function reference(samples: readonly Sample[]): RollupAgg {
         a.lastTs = s.ts;
       }
     }
-    if (s.delta !== undefined) a.dsum = (a.dsum ?? 0) + s.delta;
+    if (s.delta !== undefined) a.dsum = a.dsum === null ? s.delta : a.dsum + s.delta;
   }
   return a;
 }

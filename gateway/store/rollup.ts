@@ -253,12 +253,24 @@ class Agg implements RollupAgg {
  */
 class SeriesTable {
   readonly aggs = new Map<number, Agg>();
+  /** The aggregates of this epoch and their series, in the order they were first touched. */
+  readonly liveAggs: Agg[] = [];
+  readonly liveSeries: number[] = [];
   epoch = 0;
-  live = 0;
+
+  get live(): number {
+    return this.liveAggs.length;
+  }
+
+  touch(series: number, a: Agg): void {
+    this.liveAggs.push(a);
+    this.liveSeries.push(series);
+  }
 
   clear(): void {
     this.epoch++;
-    this.live = 0;
+    this.liveAggs.length = 0;
+    this.liveSeries.length = 0;
   }
 }
 
@@ -306,10 +318,8 @@ export class RollupAccumulator {
   forEachIn(res: Resolution, bucket: number, fn: (agg: RollupAgg, series: number) => void): void {
     const t = this.maps[res].get(bucket);
     if (!t) return;
-    const epoch = t.epoch;
-    t.aggs.forEach((a, series) => {
-      if (a.epoch === epoch) fn(a, series);
-    });
+    const { liveAggs, liveSeries } = t;
+    for (let i = 0; i < liveAggs.length; i++) fn(liveAggs[i] as Agg, liveSeries[i] as number);
   }
 
   deleteBucket(res: Resolution, bucket: number): void {
@@ -346,17 +356,18 @@ export class RollupAccumulator {
     if (a === undefined) {
       a = new Agg(seq, t.epoch);
       t.aggs.set(series, a);
-      t.live++;
+      t.touch(series, a);
     } else if (a.epoch !== t.epoch) {
       a.reset(seq, t.epoch);
-      t.live++;
+      t.touch(series, a);
     }
     return a;
   }
 
   *entries(res: Resolution): Generator<[number, number, RollupAgg]> {
     for (const [bucket, t] of this.maps[res]) {
-      for (const [series, agg] of t.aggs) if (agg.epoch === t.epoch) yield [bucket, series, agg];
+      for (let i = 0; i < t.liveAggs.length; i++)
+        yield [bucket, t.liveSeries[i] as number, t.liveAggs[i] as Agg];
     }
   }
 }
