@@ -1,8 +1,25 @@
+import { createRequire } from 'node:module';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
+/** Whether a CommonJS module whose path contains `part` is loaded in this process. */
+const loaded = (part: string) =>
+  Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes(part));
+
 describe('schema compilers loaded on first use', () => {
+  it('an app whose routes have no schema never loads ajv or fast-json-stringify', async () => {
+    const app = Fastify({ schemaController: lazySchemaCompilers() });
+    app.get('/plain', async () => ({ ok: true }));
+    await app.ready();
+    expect((await app.inject({ url: '/plain' })).json()).toEqual({ ok: true });
+    await app.close();
+    expect(loaded('/node_modules/fastify/'), 'the check sees CommonJS modules').toBe(true);
+    expect(loaded('/node_modules/ajv/')).toBe(false);
+    expect(loaded('/node_modules/@fastify/ajv-compiler/')).toBe(false);
+    expect(loaded('/node_modules/fast-json-stringify/index.js')).toBe(false);
+  });
+
   it('a route with a schema validates and serializes as with the default compilers', async () => {
     const app = Fastify({ schemaController: lazySchemaCompilers() });
     app.post(

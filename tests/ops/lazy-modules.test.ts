@@ -24,8 +24,6 @@ const LAZY = [
   'nodemailer',
   '@influxdata/influxdb-client',
   'prom-client', // loaded by the first scrape of /metrics (metrics/lazy-metrics.ts)
-  'ajv', // loaded by the first route with a schema (api/lazy-schema-compilers.ts)
-  'fast-json-stringify',
 ];
 
 async function packagesLoaded(configYaml: string): Promise<Set<string>> {
