@@ -253,24 +253,22 @@ class Agg implements RollupAgg {
  */
 class SeriesTable {
   readonly aggs = new Map<number, Agg>();
-  /** The aggregates of this epoch and their series, in the order they were first touched. */
+  /** The first `live` entries: this epoch's aggregates and their series, in the order first
+   * touched (the arrays keep their length across epochs: no regrowth per batch). */
   readonly liveAggs: Agg[] = [];
   readonly liveSeries: number[] = [];
+  live = 0;
   epoch = 0;
 
-  get live(): number {
-    return this.liveAggs.length;
-  }
-
   touch(series: number, a: Agg): void {
-    this.liveAggs.push(a);
-    this.liveSeries.push(series);
+    this.liveAggs[this.live] = a;
+    this.liveSeries[this.live] = series;
+    this.live++;
   }
 
   clear(): void {
     this.epoch++;
-    this.liveAggs.length = 0;
-    this.liveSeries.length = 0;
+    this.live = 0;
   }
 }
 
@@ -318,8 +316,8 @@ export class RollupAccumulator {
   forEachIn(res: Resolution, bucket: number, fn: (agg: RollupAgg, series: number) => void): void {
     const t = this.maps[res].get(bucket);
     if (!t) return;
-    const { liveAggs, liveSeries } = t;
-    for (let i = 0; i < liveAggs.length; i++) fn(liveAggs[i] as Agg, liveSeries[i] as number);
+    const { liveAggs, liveSeries, live } = t;
+    for (let i = 0; i < live; i++) fn(liveAggs[i] as Agg, liveSeries[i] as number);
   }
 
   deleteBucket(res: Resolution, bucket: number): void {
@@ -366,8 +364,7 @@ export class RollupAccumulator {
 
   *entries(res: Resolution): Generator<[number, number, RollupAgg]> {
     for (const [bucket, t] of this.maps[res]) {
-      for (let i = 0; i < t.liveAggs.length; i++)
-        yield [bucket, t.liveSeries[i] as number, t.liveAggs[i] as Agg];
+      for (let i = 0; i < t.live; i++) yield [bucket, t.liveSeries[i] as number, t.liveAggs[i] as Agg];
     }
   }
 }
