@@ -10,7 +10,7 @@ import type { GatewayView } from './api/view.js';
 import { AuthService } from './auth/auth-service.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
-import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { LazyGatewayMetrics } from './metrics/lazy-metrics.js';
 import { ProductionService } from './production/service.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
@@ -151,7 +151,7 @@ export async function startGateway(
     await alarms?.stop();
     production.stop();
   };
-  const metrics = new GatewayMetrics({
+  const metrics = new LazyGatewayMetrics({
     site: config.site.id,
     version: VERSION,
     machines: () => view.config.machines,

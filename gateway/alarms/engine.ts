@@ -69,7 +69,8 @@ const SUPPRESSING = new Set(['offline', 'planned_stop']);
  */
 export class AlarmEngine {
   private readonly instances = new Map<string, Instance>();
-  private readonly byPoint = new Map<string, Instance[]>();
+  /** Instances by machine, then by point ('' = rules without a point): no key string per sample. */
+  private readonly byPoint = new Map<string, Map<string, Instance[]>>();
   private readonly machines: Map<string, AlarmMachine>;
   private readonly online = new Map<string, boolean>();
   private readonly running = new Map<string, boolean>();
@@ -111,8 +112,13 @@ export class AlarmEngine {
           eval: s?.eval ?? INITIAL_EVAL,
         };
         this.instances.set(id, inst);
-        const key = `${m.id}\u0000${rule.point ?? ''}`;
-        this.byPoint.set(key, [...(this.byPoint.get(key) ?? []), inst]);
+        let points = this.byPoint.get(m.id);
+        if (!points) {
+          points = new Map();
+          this.byPoint.set(m.id, points);
+        }
+        const point = rule.point ?? '';
+        points.set(point, [...(points.get(point) ?? []), inst]);
       }
     }
     if (this.deps.store.meta('running') === '1') {
@@ -144,10 +150,11 @@ export class AlarmEngine {
       const m = this.machines.get(s.machine);
       if (m?.runPoint === s.point && s.quality !== 'bad') this.running.set(m.id, Boolean(s.value));
     }
+    if (this.byPoint.size === 0) return;
     for (const s of samples) {
-      for (const inst of this.byPoint.get(`${s.machine}\u0000${s.point}`) ?? []) {
-        this.evaluate(inst, { value: s.value, quality: s.quality, ts: s.ts });
-      }
+      const insts = this.byPoint.get(s.machine)?.get(s.point);
+      if (!insts) continue;
+      for (const inst of insts) this.evaluate(inst, { value: s.value, quality: s.quality, ts: s.ts });
     }
   }
 
@@ -155,7 +162,7 @@ export class AlarmEngine {
     if (!this.machines.has(e.machine)) return;
     this.online.set(e.machine, e.online);
     this.syncSuppression(e.machine);
-    for (const inst of this.byPoint.get(`${e.machine}\u0000`) ?? []) this.evaluate(inst, null);
+    for (const inst of this.byPoint.get(e.machine)?.get('') ?? []) this.evaluate(inst, null);
   }
 
   /** Timer work: delays, frozen / jam, comm loss, shelve expiry, suppression. Public for tests. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { StoreStats } from '../store/index.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
 import { installDashboard, serverOptions } from './dashboard.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { PUBLIC, READ } from './policy.js';
 import { registerProductionRoutes } from './production-routes.js';
@@ -39,6 +40,7 @@ export function buildApi(view: GatewayView, log: Logger): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Live streams (SSE) stay open: close every connection at stop instead of waiting for them.
     forceCloseConnections: true,
+    schemaController: lazySchemaCompilers(),
     ...serverOptions(view.config),
   }) as unknown as FastifyInstance;
   installDashboard(app, view);

@@ -88,7 +88,7 @@ export class LinkScheduler {
   private async execute(req: LinkRequest): Promise<number[] | boolean[]> {
     if (this.closed)
       throw new LinegateError('LG_MODBUS_IO', 'link scheduler is closed', { link: this.link.id });
-    await this.ensureOpen();
+    if (!this.link.isOpen) await this.ensureOpen();
     try {
       const data = await this.link.read(req.unitId, req.area, req.start, req.count, req.timeoutMs);
       this.consecutiveTimeouts = 0;

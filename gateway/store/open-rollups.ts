@@ -20,7 +20,8 @@
  *
  * Calling rules: one per SampleWriter, which calls `plan` inside its flush transaction, then
  * `write(plan)` (same transaction) and, only after the commit, `apply(plan)`: a rolled-back
- * flush leaves memory unchanged. `mergeOpen` is for history reads.
+ * flush leaves memory unchanged; `apply` releases the plan's batch (its tables are reused by the
+ * next batch: the plan and the batch must not be read after). `openAggs` is for history reads.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { migrateComponent } from './migrations.js';
@@ -130,7 +131,10 @@ export class OpenRollups {
   /** Samples counted in the open buckets of `res`. */
   openSamples(res: Resolution): number {
     let n = 0;
-    for (const b of this.open.buckets(res)) for (const a of this.open.seriesIn(res, b).values()) n += a.cnt;
+    for (const b of this.open.buckets(res))
+      this.open.forEachIn(res, b, (a) => {
+        n += a.cnt;
+      });
     return n;
   }
 
@@ -157,22 +161,22 @@ export class OpenRollups {
       const old = this.horizon[res];
       for (const b of batch.buckets(res)) {
         if (b >= h) continue;
-        for (const [series, a] of batch.seriesIn(res, b)) {
+        batch.forEachIn(res, b, (a, series) => {
           const held = b >= old ? this.open.get(res, b, series) : undefined;
           if (!held) {
             upserts.push([res, b, series, a]);
-            continue;
+            return;
           }
           const merged = copyAgg(held);
           mergeAgg(merged, a);
           upserts.push([res, b, series, merged]);
-        }
+        });
       }
       for (const b of this.open.buckets(res)) {
         if (b >= h) continue;
-        for (const [series, a] of this.open.seriesIn(res, b)) {
+        this.open.forEachIn(res, b, (a, series) => {
           if (!batch.get(res, b, series)) upserts.push([res, b, series, a]);
-        }
+        });
       }
     }
     let scanFrom = this.scanFrom;
@@ -181,7 +185,9 @@ export class OpenRollups {
       for (const acc of [this.open, batch]) {
         for (const b of acc.buckets('1m')) {
           if (b < horizon['1m']) continue;
-          for (const a of acc.seriesIn('1m', b).values()) scanFrom = Math.min(scanFrom, a.firstSeq);
+          acc.forEachIn('1m', b, (a) => {
+            scanFrom = Math.min(scanFrom, a.firstSeq);
+          });
         }
       }
     }
@@ -205,12 +211,13 @@ export class OpenRollups {
       const old = this.horizon[res];
       for (const b of plan.batch.buckets(res)) {
         if (b < old) continue;
-        for (const [series, a] of plan.batch.seriesIn(res, b)) this.open.merge(res, b, series, a);
+        plan.batch.forEachIn(res, b, (a, series) => this.open.merge(res, b, series, a));
       }
       this.horizon[res] = plan.horizon[res];
       for (const b of this.open.buckets(res)) if (b < plan.horizon[res]) this.open.deleteBucket(res, b);
     }
     this.scanFrom = plan.scanFrom;
+    plan.batch.release(); // its aggregates are in the open buckets (or written): reused by the next batch
   }
 
   private rebuild(): void {
@@ -230,6 +237,7 @@ export class OpenRollups {
       one.add(r.series, r.ts, r.seq, numeric, undefined);
       const a = one.get('1m', b, r.series);
       if (a) this.open.merge('1m', b, r.series, a);
+      one.release();
     }
     this.rollUp('1m', '1h');
     this.rollUp('1h', '1d');
@@ -259,7 +267,7 @@ export class OpenRollups {
     for (const b of this.open.buckets(lower)) {
       const ub = bucketStart(b, upper, this.tzOffsetMs);
       if (ub < h) continue;
-      for (const [series, a] of this.open.seriesIn(lower, b)) this.open.merge(upper, ub, series, a);
+      this.open.forEachIn(lower, b, (a, series) => this.open.merge(upper, ub, series, a));
     }
   }
 }

@@ -16,8 +16,6 @@
  * Buckets are aligned to UTC, shifted by `tzOffsetMinutes` for hours and days so that a day
  * bucket starts at local midnight (fixed offset: Vietnam has no daylight saving time).
  */
-import type { Database, Statement } from 'better-sqlite3';
-
 export type Resolution = '1m' | '1h' | '1d';
 export const RESOLUTIONS: readonly Resolution[] = ['1m', '1h', '1d'];
 export const RESOLUTION_MS: Readonly<Record<Resolution, number>> = {
@@ -115,6 +113,8 @@ class Agg implements RollupAgg {
   n = 0;
   firstSeq: number;
   lastSeq: number;
+  /** The table generation this aggregate belongs to (SeriesTable: older = absent, reusable). */
+  epoch: number;
   private has = 0;
   private s = 0.5;
   private lo = 0.5;
@@ -123,9 +123,20 @@ class Agg implements RollupAgg {
   private lt = 0.5;
   private d = 0.5;
 
-  constructor(seq: number) {
+  constructor(seq: number, epoch: number) {
     this.firstSeq = seq;
     this.lastSeq = seq;
+    this.epoch = epoch;
+  }
+
+  /** Empty again, for reuse (its number fields keep their representation). */
+  reset(seq: number, epoch: number): void {
+    this.cnt = 0;
+    this.n = 0;
+    this.has = 0;
+    this.firstSeq = seq;
+    this.lastSeq = seq;
+    this.epoch = epoch;
   }
 
   get sum(): number | null {
@@ -234,10 +245,41 @@ class Agg implements RollupAgg {
   }
 }
 
+/**
+ * The aggregates of one bucket by series. An aggregate whose `epoch` is not the table's is
+ * absent: `clear()` empties the table in O(1) and keeps its map and aggregates for reuse (a
+ * flush's batch touches the same few hundred series every time; allocating them anew was a
+ * quarter of the gateway's allocation under load: docs/footprint.md).
+ */
+class SeriesTable {
+  readonly aggs = new Map<number, Agg>();
+  /** The first `live` entries: this epoch's aggregates and their series, in the order first
+   * touched (the arrays keep their length across epochs: no regrowth per batch). */
+  readonly liveAggs: Agg[] = [];
+  readonly liveSeries: number[] = [];
+  live = 0;
+  epoch = 0;
+
+  touch(series: number, a: Agg): void {
+    this.liveAggs[this.live] = a;
+    this.liveSeries[this.live] = series;
+    this.live++;
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.live = 0;
+  }
+}
+
+/** Cleared tables, reused by the next batch (a flush's batch: 3 resolutions, rarely 2 buckets). */
+const spareTables: SeriesTable[] = [];
+const MAX_SPARE_TABLES = 8;
+
 /** Aggregates samples per resolution, bucket and series (pure, in memory): one flush's batch,
  * or the open buckets (open-rollups.ts). */
 export class RollupAccumulator {
-  private readonly maps: Record<Resolution, Map<number, Map<number, Agg>>> = {
+  private readonly maps: Record<Resolution, Map<number, SeriesTable>> = {
     '1m': new Map(),
     '1h': new Map(),
     '1d': new Map(),
@@ -260,7 +302,9 @@ export class RollupAccumulator {
   }
 
   get(res: Resolution, bucket: number, series: number): RollupAgg | undefined {
-    return this.maps[res].get(bucket)?.get(series);
+    const t = this.maps[res].get(bucket);
+    const a = t?.aggs.get(series);
+    return a !== undefined && a.epoch === t?.epoch ? a : undefined;
   }
 
   /** Bucket starts held for `res`, in insertion order. */
@@ -268,8 +312,12 @@ export class RollupAccumulator {
     return [...this.maps[res].keys()];
   }
 
-  seriesIn(res: Resolution, bucket: number): ReadonlyMap<number, RollupAgg> {
-    return this.maps[res].get(bucket) ?? new Map();
+  /** Calls `fn` for each series' aggregate in (res, bucket); `fn` must not add to that same bucket. */
+  forEachIn(res: Resolution, bucket: number, fn: (agg: RollupAgg, series: number) => void): void {
+    const t = this.maps[res].get(bucket);
+    if (!t) return;
+    const { liveAggs, liveSeries, live } = t;
+    for (let i = 0; i < live; i++) fn(liveAggs[i] as Agg, liveSeries[i] as number);
   }
 
   deleteBucket(res: Resolution, bucket: number): void {
@@ -278,100 +326,47 @@ export class RollupAccumulator {
 
   size(res: Resolution): number {
     let n = 0;
-    for (const m of this.maps[res].values()) n += m.size;
+    for (const t of this.maps[res].values()) n += t.live;
     return n;
   }
 
-  private agg(res: Resolution, bucket: number, series: number, seq: number): Agg {
-    let bySeries = this.maps[res].get(bucket);
-    if (!bySeries) {
-      bySeries = new Map();
-      this.maps[res].set(bucket, bySeries);
+  /**
+   * Empties the accumulator and hands its tables to the next one (a batch, after the open
+   * buckets took its aggregates). Nothing read from it before may be used after.
+   */
+  release(): void {
+    for (const res of RESOLUTIONS) {
+      for (const t of this.maps[res].values()) {
+        t.clear();
+        if (spareTables.length < MAX_SPARE_TABLES) spareTables.push(t);
+      }
+      this.maps[res].clear();
     }
-    let a = bySeries.get(series);
-    if (!a) {
-      a = new Agg(seq);
-      bySeries.set(series, a);
+  }
+
+  private agg(res: Resolution, bucket: number, series: number, seq: number): Agg {
+    let t = this.maps[res].get(bucket);
+    if (t === undefined) {
+      t = spareTables.pop() ?? new SeriesTable();
+      this.maps[res].set(bucket, t);
+    }
+    let a = t.aggs.get(series);
+    if (a === undefined) {
+      a = new Agg(seq, t.epoch);
+      t.aggs.set(series, a);
+      t.touch(series, a);
+    } else if (a.epoch !== t.epoch) {
+      a.reset(seq, t.epoch);
+      t.touch(series, a);
     }
     return a;
   }
 
   *entries(res: Resolution): Generator<[number, number, RollupAgg]> {
-    for (const [bucket, bySeries] of this.maps[res]) {
-      for (const [series, agg] of bySeries) yield [bucket, series, agg];
+    for (const [bucket, t] of this.maps[res]) {
+      for (let i = 0; i < t.live; i++) yield [bucket, t.liveSeries[i] as number, t.liveAggs[i] as Agg];
     }
   }
 }
 
-type UpsertArgs = [
-  number,
-  number,
-  number,
-  number,
-  number | null,
-  number | null,
-  number | null,
-  number | null,
-  number | null,
-  number | null,
-  number,
-  number,
-];
-
-const upsertSql = (table: string) => `
-INSERT INTO ${table} (bucket, series, cnt, n, vsum, vmin, vmax, vlast, last_ts, dsum, first_seq, last_seq)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (bucket, series) DO UPDATE SET
-  cnt = cnt + excluded.cnt,
-  n = n + excluded.n,
-  vsum = coalesce(vsum + excluded.vsum, vsum, excluded.vsum),
-  vmin = min(coalesce(vmin, excluded.vmin), coalesce(excluded.vmin, vmin)),
-  vmax = max(coalesce(vmax, excluded.vmax), coalesce(excluded.vmax, vmax)),
-  vlast = CASE WHEN excluded.last_ts IS NOT NULL AND (last_ts IS NULL OR excluded.last_ts >= last_ts)
-               THEN excluded.vlast ELSE vlast END,
-  last_ts = max(coalesce(last_ts, excluded.last_ts), coalesce(excluded.last_ts, last_ts)),
-  dsum = coalesce(dsum + excluded.dsum, dsum, excluded.dsum),
-  first_seq = min(first_seq, excluded.first_seq),
-  last_seq = max(last_seq, excluded.last_seq)`;
-
-/** Writes an accumulator's aggregates. Inside the writer's transaction. */
-export class RollupWriter {
-  private readonly upserts: Record<Resolution, Statement<UpsertArgs>>;
-
-  constructor(db: Database) {
-    this.upserts = {
-      '1m': db.prepare(upsertSql('rollup_1m')),
-      '1h': db.prepare(upsertSql('rollup_1h')),
-      '1d': db.prepare(upsertSql('rollup_1d')),
-    };
-  }
-
-  /** Upserts one aggregate (merged with a row already there). */
-  writeOne(res: Resolution, bucket: number, series: number, a: Readonly<RollupAgg>): void {
-    this.upserts[res].run(
-      bucket,
-      series,
-      a.cnt,
-      a.n,
-      a.sum,
-      a.min,
-      a.max,
-      a.last,
-      a.lastTs,
-      a.dsum,
-      a.firstSeq,
-      a.lastSeq,
-    );
-  }
-
-  write(acc: RollupAccumulator): number {
-    let rows = 0;
-    for (const res of RESOLUTIONS) {
-      for (const [bucket, series, a] of acc.entries(res)) {
-        this.writeOne(res, bucket, series, a);
-        rows++;
-      }
-    }
-    return rows;
-  }
-}
+export { RollupWriter } from './rollup-writer.js';

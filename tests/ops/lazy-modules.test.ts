@@ -23,6 +23,7 @@ const LAZY = [
   'ws',
   'nodemailer',
   '@influxdata/influxdb-client',
+  'prom-client', // loaded by the first scrape of /metrics (metrics/lazy-metrics.ts)
 ];
 
 async function packagesLoaded(configYaml: string): Promise<Set<string>> {

@@ -73,25 +73,25 @@ export class ModbusSource implements PolledSource {
     const errors: { code: string; message: string; points: string[] }[] = [];
     let answered = false;
     let abortWith: LinegateError | null = null;
+    const fail = (req: ReadRequest, err: LinegateError) => {
+      errors.push({ code: err.code, message: err.message, points: req.points.map((p) => p.name) });
+      for (const p of req.points) samples.push(this.sample(p, null, this.deps.now(), 'bad'));
+    };
     for (const req of this.requests) {
-      const fail = (err: LinegateError) => {
-        errors.push({ code: err.code, message: err.message, points: req.points.map((p) => p.name) });
-        for (const p of req.points) samples.push(this.sample(p, null, this.deps.now(), 'bad'));
-      };
       const skipped = this.skipUntil.get(req);
       if (skipped && skipped.until > now) {
         answered = true; // the device did answer (with an exception) recently
-        fail(skipped.error);
+        fail(req, skipped.error);
         continue;
       }
       if (abortWith) {
-        fail(abortWith);
+        fail(req, abortWith);
         continue;
       }
       try {
         const data = await this.read(req);
         answered = true;
-        samples.push(...this.decode(req, data, this.deps.now()));
+        this.decodeInto(samples, req, data, this.deps.now());
       } catch (err) {
         const e = err instanceof LinegateError ? err : new LinegateError('LG_MODBUS_IO', String(err), {});
         const code = Number(e.context.exceptionCode);
@@ -102,7 +102,7 @@ export class ModbusSource implements PolledSource {
         } else {
           abortWith = e; // timeout, no connection, unreachable unit: spare the bus
         }
-        fail(e);
+        fail(req, e);
       }
     }
     return { samples, errors, reachable: answered };
@@ -143,8 +143,8 @@ export class ModbusSource implements PolledSource {
     }
   }
 
-  private decode(req: ReadRequest, data: number[] | boolean[], ts: number): Sample[] {
-    const out: Sample[] = [];
+  /** Appends the samples of one answered request to `out`. */
+  private decodeInto(out: Sample[], req: ReadRequest, data: number[] | boolean[], ts: number): void {
     for (const p of req.points) {
       try {
         const raw = isBitArea(p.area)
@@ -157,7 +157,6 @@ export class ModbusSource implements PolledSource {
         out.push(this.sample(p, null, ts, 'bad'));
       }
     }
-    return out;
   }
 
   private sample(p: PointDef, value: Sample['value'], ts: number, quality: Quality): Sample {

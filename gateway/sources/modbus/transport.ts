@@ -109,8 +109,8 @@ abstract class BaseLink implements ModbusLink {
 
   async read(unitId: number, area: RegisterArea, start: number, count: number, timeoutMs: number) {
     const c = this.client;
-    const ctx = { link: this.id, unitId, area, start, count };
-    if (!c?.isOpen) throw new LinegateError('LG_MODBUS_IO', 'link is not open', ctx);
+    const ctx = () => ({ link: this.id, unitId, area, start, count });
+    if (!c?.isOpen) throw new LinegateError('LG_MODBUS_IO', 'link is not open', ctx());
     c.setID(unitId);
     c.setTimeout(timeoutMs);
     try {
@@ -125,7 +125,7 @@ abstract class BaseLink implements ModbusLink {
           return (await c.readInputRegisters(start, count)).data;
       }
     } catch (err) {
-      throw classifyError(err, ctx);
+      throw classifyError(err, ctx());
     }
   }
 
