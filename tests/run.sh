@@ -65,8 +65,10 @@ step() {
   CURRENT_STEP=''
 }
 
+# No pipe into `grep -q`: under pipefail, grep closing the pipe early made dpkg die of SIGPIPE
+# and an installed package look missing (seen once in CI with victoria-metrics).
 package_installed() {
-  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == 'install ok installed' ]]
 }
 
 ensure_packages() {

@@ -3,9 +3,9 @@ import type { MqttClientConfig } from '../../../config/types.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { backoffDelay } from '../../runtime/backoff.js';
 import { type Clock, systemClock } from '../../runtime/clock.js';
+import { connectExternal, type ExternalConnection } from './external-transport.js';
 import { RateLimitedWarn } from './hygiene.js';
 import type { Accepted, Ingest } from './ingest.js';
-import { connectExternal, type ExternalConnection } from './transport.js';
 
 export interface ClientStats {
   readonly id: string;

@@ -4,7 +4,7 @@ import type { MachineStatusEvent } from '../../core/events.js';
 import type { Sample } from '../../core/sample.js';
 import type { MessageStats } from '../../core/source.js';
 import { BROKER_SOURCE, type BrokerStats, EmbeddedBroker } from './broker.js';
-import { type ClientStats, ExternalBrokerSource } from './client-source.js';
+import type { ClientStats, ExternalBrokerSource } from './client-source.js';
 import type { RejectReason } from './hygiene.js';
 import { Ingest, type SourceCounters } from './ingest.js';
 
@@ -58,9 +58,12 @@ export async function startMqtt(config: LinegateConfig, deps: MqttDeps): Promise
   const broker = mqtt?.broker
     ? new EmbeddedBroker(mqtt.broker, ingest, log.child({ source: BROKER_SOURCE }))
     : null;
-  const clients = (mqtt?.clients ?? []).map(
-    (c) => new ExternalBrokerSource(c, ingest, log.child({ source: c.id })),
-  );
+  const clients: ExternalBrokerSource[] = [];
+  if (mqtt?.clients.length) {
+    // mqtt.js loads only for external brokers (resident memory, docs/footprint.md).
+    const { ExternalBrokerSource: Source } = await import('./client-source.js');
+    for (const c of mqtt.clients) clients.push(new Source(c, ingest, log.child({ source: c.id })));
+  }
   await broker?.start();
   for (const c of clients) c.start();
   const offlineCheck = setInterval(() => ingest.checkOffline(), 1000);
