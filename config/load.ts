@@ -79,7 +79,7 @@ function fromSource(src: YamlSource, opts: LoadOptions, baseDir: string): Linega
       baseDir,
       input.dataDir ?? (opts.env ?? process.env).LINEGATE_DATA_DIR ?? DEFAULTS.dataDir,
     ),
-    store: normaliseStore(input.store),
+    store: normaliseStore(input.store, baseDir),
     sinks: normaliseSinks(input.sinks, baseDir),
     log: { level: input.log?.level ?? DEFAULTS.logLevel },
     production: normaliseProduction(input.production, input.site.timezone ?? DEFAULTS.timezone),

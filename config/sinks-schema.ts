@@ -1,6 +1,7 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { MqttUplinkSink } from './mqtt-uplink-schema.js';
 import { SinkCommon } from './sink-common-schema.js';
+import { StoreRamSection } from './store-ram-schema.js';
 import { StoreRawSection } from './store-raw-schema.js';
 
 /** `store:` and `sinks:` of the site config: the local SQLite store and where it forwards to. */
@@ -25,6 +26,7 @@ export const StoreSection = T.Object(
       }),
     ),
     raw: T.Optional(StoreRawSection),
+    ramTier: T.Optional(StoreRamSection),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { normaliseUplink } from './mqtt-uplink.js';
 import type { SinkInput, StoreInput } from './sinks-schema.js';
+import { normaliseStoreRam } from './store-ram.js';
 import { normaliseStoreRaw } from './store-raw.js';
 import type { SinkConfig, StoreConfig } from './types.js';
 
@@ -8,13 +9,14 @@ const DAY_MS = 86_400_000;
 export const STORE_DEFAULTS = { rawRetentionDays: 7, maxSizeMb: 1024, flushIntervalMs: 1000 } as const;
 export const SINK_DEFAULTS = { batchSize: 5000, timeoutMs: 10_000, gzip: true, from: 'now' } as const;
 
-export function normaliseStore(s: StoreInput | undefined): StoreConfig {
+export function normaliseStore(s: StoreInput | undefined, baseDir: string): StoreConfig {
   return {
     rawRetentionMs: (s?.rawRetentionDays ?? STORE_DEFAULTS.rawRetentionDays) * DAY_MS,
     maxBytes: (s?.maxSizeMb ?? STORE_DEFAULTS.maxSizeMb) * 1024 * 1024,
     flushIntervalMs: s?.flushIntervalMs ?? STORE_DEFAULTS.flushIntervalMs,
     ackPersistMs: (s?.ackPersistS ?? 0) * 1000,
     raw: normaliseStoreRaw(s?.raw),
+    ramTier: normaliseStoreRam(s?.ramTier, baseDir),
   };
 }
 

@@ -6,6 +6,7 @@ import type { MetricsConfig } from './metrics.js';
 import type { ProductionConfig } from './production.js';
 import type { MACHINE_KINDS } from './profile-schema.js';
 import type { ReloadConfig } from './reload-schema.js';
+import type { StoreRamConfig } from './store-ram.js';
 import type { StoreRawConfig } from './store-raw.js';
 
 /** The config as the gateway uses it: validated, defaults filled in, deep-frozen. */
@@ -95,6 +96,8 @@ export interface StoreConfig {
   readonly ackPersistMs: number;
   /** Change-only raw storage (config/store-raw.ts). */
   readonly raw: StoreRawConfig;
+  /** Raw samples in RAM first (config/store-ram.ts); null: on the card. */
+  readonly ramTier: StoreRamConfig | null;
 }
 
 interface SinkCommonConfig {

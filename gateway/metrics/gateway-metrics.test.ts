@@ -29,7 +29,7 @@ function storeStats(over: Partial<StoreStats> = {}): StoreStats {
         cursor: 5,
         depth: 7,
         oldestUnsentTs: NOW - 90_000,
-        dropped: { shed: 4, retention: 2 },
+        dropped: { shed: 4, retention: 2, ram: 0 },
         quarantined: 1,
       },
     ],

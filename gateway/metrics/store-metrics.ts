@@ -77,12 +77,13 @@ export function storeMetrics(registry: Registry, inputs: StoreInputs): void {
   );
   counter(
     'linegate_sink_rows_lost_total',
-    'Rows a sink will never get, by reason: shed (disk cap) or retention (deleted by age) before the sink acked them; quarantined (refused by the server). Counted across restarts.',
+    'Rows a sink will never get, by reason: shed (disk cap) or retention (deleted by age) before the sink acked them; ram (only in the RAM tier when it was lost: power cut); quarantined (refused by the server). Counted across restarts.',
     ['sink', 'reason'],
     store((s, emit) => {
       for (const k of s.sinks) {
         emit({ sink: k.name, reason: 'shed' }, k.dropped.shed);
         emit({ sink: k.name, reason: 'retention' }, k.dropped.retention);
+        if (k.dropped.ram > 0) emit({ sink: k.name, reason: 'ram' }, k.dropped.ram);
         emit({ sink: k.name, reason: 'quarantined' }, k.quarantined);
       }
     }),

@@ -73,6 +73,7 @@ export function startPersistence(config: LinegateConfig, deps: PersistenceDeps):
     retention: { rawRetentionMs: config.store.rawRetentionMs, maxBytes: config.store.maxBytes },
     raw: config.store.raw,
     ackPersistMs: config.store.ackPersistMs,
+    ...(config.store.ramTier ? { ramTier: config.store.ramTier } : {}),
   });
   const event = (kind: string, message: string, extra: Record<string, string | number> = {}) =>
     store.appendEvents([

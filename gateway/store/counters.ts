@@ -9,13 +9,18 @@
  *   rows every sink had acked are not a loss).
  * - `memory`: samples dropped from the writer's memory buffer while the disk stayed full; never
  *   stored, so lost for every sink and for history (sink '' only).
+ * - `ram`: rows a sink had not acked that were only in the RAM tier (ram-tier.ts) when it was
+ *   lost (power cut, reboot without a clean stop); per sink, counted at the next start. A
+ *   lower bound: only the seqs up to the last one the card knows of (the minute's first seq in
+ *   `seq_time`, the sink cursors) are known to have existed; the card is not told of each
+ *   write, that is the point of the tier.
  *
  * Calling rules: `add` inside the transaction that deletes (or fails to store) the rows, so
  * the count and the deletion commit together.
  */
 import type { Database, Statement } from 'better-sqlite3';
 
-export type LossReason = 'shed' | 'retention' | 'memory';
+export type LossReason = 'shed' | 'retention' | 'memory' | 'ram';
 
 /** The sink column value meaning "all rows, whatever the sinks". */
 export const ALL_SINKS = '';

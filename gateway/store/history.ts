@@ -23,6 +23,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
 import type { OpenRollups } from './open-rollups.js';
+import { CARD_ONLY, type RawTables, seqEdgeSql } from './raw-tables.js';
 import { bucketStart, RESOLUTION_MS, type Resolution, type RollupAgg } from './rollup.js';
 import type { SeriesDictionary } from './series.js';
 import { decodeValue } from './value-codec.js';
@@ -61,6 +62,8 @@ export interface HistoryDeps {
   readonly now?: () => number;
   /** The writer's open buckets; without it only the tables are read. */
   readonly open?: Pick<OpenRollups, 'openAggs'>;
+  /** Where raw rows are (default: the card only). */
+  readonly rawTables?: RawTables;
 }
 
 interface RollupRow {
@@ -96,7 +99,7 @@ export class History {
     this.rawSpan = db.prepare(
       'SELECT sum(cnt) AS cnt, min(first_seq) AS lo, max(last_seq) AS hi FROM rollup_1m WHERE bucket >= ? AND bucket <= ? AND series = ?',
     );
-    this.minRawSeq = db.prepare('SELECT min(seq) AS m FROM sample');
+    this.minRawSeq = db.prepare(`SELECT ${seqEdgeSql(deps.rawTables ?? CARD_ONLY, 'min')} AS m`);
     this.rawRows = db.prepare(
       'SELECT seq, ts, value, flags FROM sample WHERE seq BETWEEN ? AND ? AND series = ? AND ts BETWEEN ? AND ?',
     );

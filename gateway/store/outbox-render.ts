@@ -14,6 +14,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { LineTemplate } from '../core/outbox.js';
+import { CARD_ONLY, type RawTables, seqRangeArgs, seqRangeSql } from './raw-tables.js';
 
 export interface RenderedRange {
   readonly body: Buffer;
@@ -47,7 +48,7 @@ interface SeriesRow {
  * outer loop, so lines come in seq order. `known` < `n`: a series without a prefix; `top` is a
  * BLOB if any value is one (a string).
  */
-function renderSql(t: LineTemplate, table: string): string {
+function renderSql(t: LineTemplate, table: string, raw: RawTables): string {
   const q = (texts: LineTemplate['afterValue']) =>
     `CASE s.flags & 3 WHEN 0 THEN ${literal(texts.good)} WHEN 1 THEN ${literal(texts.uncertain)} ELSE ${literal(texts.bad)} END`;
   return `SELECT CAST(group_concat(CASE
@@ -57,12 +58,12 @@ function renderSql(t: LineTemplate, table: string): string {
     ELSE concat(p.prefix, ${literal(t.numberField)}, s.value, ${q(t.afterValue)}, s.ts, char(10))
   END, '') AS BLOB) AS body,
   count(*) AS n, min(s.seq) AS first, max(s.seq) AS last, count(p.prefix) AS known, max(s.value) AS top
-FROM (SELECT seq, ts, series, value, flags FROM sample WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?) s
+FROM (${seqRangeSql(raw, 'seq, ts, series, value, flags')}) s
 LEFT JOIN render.${table} p ON p.series = s.series`;
 }
 
 export class SqlLineRenderer {
-  private readonly render: Statement<[number, number, number], RenderResult>;
+  private readonly render: Statement<[number[]], RenderResult>;
   private readonly newSeries: Statement<[number], SeriesRow>;
   private readonly unknownSeries: Statement<[], SeriesRow>;
   private readonly insertPrefix: Statement<[number, string | null]>;
@@ -72,13 +73,14 @@ export class SqlLineRenderer {
   constructor(
     db: Database,
     private readonly template: LineTemplate,
+    private readonly raw: RawTables = CARD_ONLY,
   ) {
     // An in-memory database of this connection: the prefixes never reach the SD card.
     const attached = db.pragma('database_list') as { name: string }[];
     if (!attached.some((d) => d.name === 'render')) db.exec("ATTACH DATABASE ':memory:' AS render");
     const table = `line_prefix_${++tables}`;
     db.exec(`CREATE TABLE render.${table} (series INTEGER PRIMARY KEY, prefix TEXT)`);
-    this.render = db.prepare(renderSql(template, table));
+    this.render = db.prepare<[number[]], RenderResult>(renderSql(template, table, raw));
     this.newSeries = db.prepare('SELECT id, machine, point FROM series WHERE id > ? ORDER BY id');
     this.unknownSeries = db.prepare(
       `SELECT id, machine, point FROM series WHERE id NOT IN (SELECT series FROM render.${table}) ORDER BY id`,
@@ -96,11 +98,11 @@ export class SqlLineRenderer {
    */
   renderRange(after: number, limit: number, upTo: number): RenderedRange | null {
     this.learn(this.newSeries.all(this.learned));
-    let r = this.render.get(after, upTo, limit) as RenderResult;
+    let r = this.render.get(seqRangeArgs(this.raw, after, upTo, limit)) as RenderResult;
     if (r.known < r.n) {
       // A prefix insert rolled back with a caller's transaction, say: learn what has no row.
       this.learn(this.unknownSeries.all());
-      r = this.render.get(after, upTo, limit) as RenderResult;
+      r = this.render.get(seqRangeArgs(this.raw, after, upTo, limit)) as RenderResult;
     }
     if (!r.n || r.body === null || r.first === null || r.last === null) return null;
     if (r.known < r.n || Buffer.isBuffer(r.top)) return null;

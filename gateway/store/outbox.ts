@@ -48,6 +48,7 @@ import type {
   SampleRow,
 } from '../core/outbox.js';
 import { SqlLineRenderer } from './outbox-render.js';
+import type { RawTables } from './raw-tables.js';
 import { RowCounts } from './row-counts.js';
 import type { SeriesDictionary } from './series.js';
 import type { SinkRegistry } from './sinks.js';
@@ -67,6 +68,8 @@ export interface StoreOutboxDeps {
   readonly now?: () => number;
   /** Render batches of samples with this template when they can be (`rendering`). */
   readonly template?: LineTemplate;
+  /** Where raw rows are (default the card only; reads go through the `sample` view). */
+  readonly rawTables?: RawTables;
 }
 
 /** Greatest limit `next` honours; larger asks are cut to it. */
@@ -103,13 +106,13 @@ export class StoreOutbox implements Outbox {
         'SELECT seq, ts, measurement, tags, fields FROM event WHERE seq > ? ORDER BY seq LIMIT ?',
       )
       .raw(true);
-    this.counts = new RowCounts(db);
+    this.counts = new RowCounts(db, deps.rawTables);
     this.firstSampleTs = db.prepare('SELECT ts FROM sample WHERE seq > ? ORDER BY seq LIMIT 1');
     this.firstEventTs = db.prepare('SELECT ts FROM event WHERE seq > ? ORDER BY seq LIMIT 1');
     this.insertQuarantine = db.prepare(
       'INSERT OR IGNORE INTO quarantine (sink, seq, ts, at, reason, row) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.renderer = deps.template ? new SqlLineRenderer(db, deps.template) : null;
+    this.renderer = deps.template ? new SqlLineRenderer(db, deps.template, deps.rawTables) : null;
   }
 
   rendering(template: LineTemplate): Outbox {

@@ -47,6 +47,7 @@ import { dirname } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ALL_SINKS, type Counters, type LossReason } from './counters.js';
+import { CARD_ONLY, type RawTables, seqEdgeSql } from './raw-tables.js';
 import type { Resolution } from './rollup.js';
 import type { SeqTimeline } from './seq-time.js';
 import type { SinkRegistry } from './sinks.js';
@@ -129,6 +130,8 @@ export interface RetentionDeps {
   readonly log?: Logger;
   /** Default: statfs of the data dir. */
   readonly freeSpace?: FreeSpace;
+  /** Where raw rows are (default the card only): deletions cover every tier. */
+  readonly rawTables?: RawTables;
 }
 
 export class Retention {
@@ -145,7 +148,7 @@ export class Retention {
     minEvent: Statement<[], { m: number | null }>;
     countThrough: Statement<[number], { n: number }>;
     countUnsent: Statement<[number, number], { n: number }>;
-    deleteThrough: Statement<[number]>;
+    deleteThrough: readonly Statement<[number]>[];
     lastSampleBelow: Statement<[number], { m: number | null }>;
     eventChunkEnd: Statement<[number, number], { seq: number }>;
     pageSize: Statement<[], number>;
@@ -172,17 +175,18 @@ export class Retention {
       }),
     });
     const db = this.db;
+    const raw = deps.rawTables ?? CARD_ONLY;
     this.stmt = {
       pageSize: db.prepare<[], number>('PRAGMA page_size').pluck(),
       pageCount: db.prepare<[], number>('PRAGMA page_count').pluck(),
       freelistCount: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
       chunkEnd: db.prepare('SELECT seq FROM sample WHERE seq < ? ORDER BY seq LIMIT 1 OFFSET ?'),
-      maxSample: db.prepare('SELECT max(seq) AS m FROM sample'),
-      minSample: db.prepare('SELECT min(seq) AS m FROM sample'),
+      maxSample: db.prepare(`SELECT ${seqEdgeSql(raw, 'max')} AS m`),
+      minSample: db.prepare(`SELECT ${seqEdgeSql(raw, 'min')} AS m`),
       minEvent: db.prepare('SELECT min(seq) AS m FROM event'),
       countThrough: db.prepare('SELECT count(*) AS n FROM sample WHERE seq <= ?'),
       countUnsent: db.prepare('SELECT count(*) AS n FROM sample WHERE seq > ? AND seq <= ?'),
-      deleteThrough: db.prepare('DELETE FROM sample WHERE seq <= ?'),
+      deleteThrough: raw.tables.map((t) => db.prepare(`DELETE FROM ${t} WHERE seq <= ?`)),
       lastSampleBelow: db.prepare('SELECT max(seq) AS m FROM sample WHERE seq < ?'),
       eventChunkEnd: db.prepare('SELECT seq FROM event WHERE seq < ? ORDER BY seq LIMIT 1 OFFSET ?'),
       lastEventBelow: db.prepare('SELECT max(seq) AS m FROM event WHERE seq < ?'),
@@ -365,7 +369,7 @@ export class Retention {
       counters.add(reason, name, unsent);
     }
     if (reason === 'shed') counters.add('shed', ALL_SINKS, rows);
-    this.stmt.deleteThrough.run(end);
+    for (const del of this.stmt.deleteThrough) del.run(end);
     return { rows, unsentBySink };
   }
 

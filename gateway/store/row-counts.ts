@@ -13,18 +13,17 @@
  * and events are few (production, state, alarms), so counting them is cheap.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { CARD_ONLY, type RawTables, seqEdgeSql } from './raw-tables.js';
 
 export class RowCounts {
   private readonly bounds: Statement<[], { lo: number | null; hi: number | null }>;
   private readonly eventsBetween: Statement<[number, number], { n: number }>;
   private readonly eventsAfterStmt: Statement<[number], { n: number }>;
 
-  constructor(db: Database) {
+  constructor(db: Database, raw: RawTables = CARD_ONLY) {
     // Two subqueries: SQLite answers a lone min() or max() from the b-tree edge, but scans
     // the whole table for min() and max() in one SELECT.
-    this.bounds = db.prepare(
-      'SELECT (SELECT min(seq) FROM sample) AS lo, (SELECT max(seq) FROM sample) AS hi',
-    );
+    this.bounds = db.prepare(`SELECT ${seqEdgeSql(raw, 'min')} AS lo, ${seqEdgeSql(raw, 'max')} AS hi`);
     this.eventsBetween = db.prepare('SELECT count(*) AS n FROM event WHERE seq > ? AND seq <= ?');
     this.eventsAfterStmt = db.prepare('SELECT count(*) AS n FROM event WHERE seq > ?');
   }

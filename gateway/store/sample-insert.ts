@@ -20,8 +20,8 @@ export const CHUNK = 32;
 /** Statements for the rows left at the end: the binary digits of 0–31. */
 const REST = [16, 8, 4, 2, 1] as const;
 
-function insertSql(rows: number): string {
-  return `INSERT INTO sample (seq, ts, series, value, flags) VALUES ${Array.from(
+function insertSql(table: string, rows: number): string {
+  return `INSERT INTO ${table} (seq, ts, series, value, flags) VALUES ${Array.from(
     { length: rows },
     () => '(?, ?, ?, ?, ?)',
   ).join(', ')}`;
@@ -34,9 +34,10 @@ export class SampleInserter {
   private readonly args: Cell[] = new Array(CHUNK * COLUMNS);
   private held = 0;
 
-  constructor(db: Database) {
-    this.big = db.prepare<[Cell[]]>(insertSql(CHUNK));
-    this.rest = REST.map((rows) => db.prepare<[Cell[]]>(insertSql(rows)));
+  /** `table`: where rows go (raw-tables.ts `insertInto`). */
+  constructor(db: Database, table = 'main.sample') {
+    this.big = db.prepare<[Cell[]]>(insertSql(table, CHUNK));
+    this.rest = REST.map((rows) => db.prepare<[Cell[]]>(insertSql(table, rows)));
   }
 
   begin(): void {

@@ -1,8 +1,10 @@
 /** The types and limits of sample-writer.ts (its options, inputs and results). */
+
 import type { Logger } from 'pino';
 import type { LinegateError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import type { Counters } from './counters.js';
+import type { RawTables } from './raw-tables.js';
 import type { SeqTimeline } from './seq-time.js';
 import type { SeriesDictionary } from './series.js';
 
@@ -42,6 +44,8 @@ export interface SampleWriterOptions {
   readonly space?: SpaceKeeper;
   /** Change-only raw storage (change-filter.ts); absent or onChange false = every sample. */
   readonly raw?: RawStorage;
+  /** Where raw rows go (raw-tables.ts); default the card only. */
+  readonly rawTables?: RawTables;
 }
 
 /** When the writer checks the disk cap after a flush (checkCap). */

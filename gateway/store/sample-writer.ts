@@ -20,6 +20,7 @@ import { LinegateError } from '../core/errors.js';
 import { ChangeFilter } from './change-filter.js';
 import { ALL_SINKS, Counters } from './counters.js';
 import { OpenRollups, type RollupPlan } from './open-rollups.js';
+import { CARD_ONLY, seqEdgeSql } from './raw-tables.js';
 import { RollupAccumulator, RollupWriter } from './rollup.js';
 import { SampleInserter } from './sample-insert.js';
 import {
@@ -99,7 +100,8 @@ export class SampleWriter {
     this.filter = opts.raw?.onChange
       ? new ChangeFilter({ deadband: Math.max(0, opts.raw.deadband), heartbeatMs: opts.raw.heartbeatMs })
       : null;
-    this.inserter = new SampleInserter(db);
+    const rawTables = opts.rawTables ?? CARD_ONLY;
+    this.inserter = new SampleInserter(db, rawTables.insertInto);
     this.writeTx = db.transaction((events, samples, closeAll1m) =>
       this.writeRows(events, samples, closeAll1m),
     );
@@ -108,12 +110,17 @@ export class SampleWriter {
     );
     // Never reuse a seq a cursor, a quarantined row or a seq-time entry may still name.
     this.selectNextSeq = db.prepare(`SELECT 1 + max(
-      coalesce((SELECT max(seq) FROM sample), 0), coalesce((SELECT max(seq) FROM event), 0),
+      coalesce(${seqEdgeSql(rawTables, 'max')}, 0), coalesce((SELECT max(seq) FROM event), 0),
       coalesce((SELECT max(cursor) FROM sink), 0), coalesce((SELECT max(seq) FROM quarantine), 0),
       coalesce((SELECT max(first_seq) FROM seq_time), 0)) AS s`);
     this.nextSeq = this.readNextSeq();
     this.openRollups = new OpenRollups(db, this.tzOffsetMs);
     this.openRollups.load(this.nextSeq);
+  }
+
+  /** The seq the next committed row will get. */
+  get seqToWrite(): number {
+    return this.nextSeq;
   }
 
   append(samples: readonly StoreSample[]): void {

@@ -25,6 +25,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
 import { type Migration, migrateComponent } from './migrations.js';
+import { CARD_ONLY, type RawTables, seqEdgeSql } from './raw-tables.js';
 
 const LANE_MIGRATIONS: readonly Migration[] = [
   {
@@ -74,6 +75,7 @@ export class SinkRegistry {
     db: Database,
     private readonly now: () => number = Date.now,
     private readonly deferAcks = false,
+    raw: RawTables = CARD_ONLY,
   ) {
     this.selectAll = db.prepare('SELECT name, cursor FROM sink ORDER BY name');
     this.selectOne = db.prepare('SELECT cursor FROM sink WHERE name = ?');
@@ -81,7 +83,7 @@ export class SinkRegistry {
     this.advance = db.prepare('UPDATE sink SET cursor = max(cursor, ?) WHERE name = ?');
     this.remove = db.prepare('DELETE FROM sink WHERE name = ?');
     this.maxSeq = db.prepare(
-      'SELECT max(coalesce((SELECT max(seq) FROM sample), 0), coalesce((SELECT max(seq) FROM event), 0)) AS m',
+      `SELECT max(coalesce(${seqEdgeSql(raw, 'max')}, 0), coalesce((SELECT max(seq) FROM event), 0)) AS m`,
     );
     migrateComponent(db, 'sink-lanes', LANE_MIGRATIONS);
     this.selectLane = db.prepare(
@@ -154,6 +156,14 @@ export class SinkRegistry {
     this.persistAll(cursors);
     this.deferred.clear();
     return cursors.length;
+  }
+
+  /**
+   * Closes every live lane without moving a cursor (their rows are offered again). For a lost
+   * RAM tier: the writer reuses seqs above the cursors, which a lane must not count as acked.
+   */
+  dropAllLanes(): void {
+    for (const { name } of this.selectAll.all()) this.removeLane.run(name);
   }
 
   /** The sink's open live lane, or null. */

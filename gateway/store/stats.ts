@@ -8,6 +8,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Outbox } from '../core/outbox.js';
 import { ALL_SINKS, type Counters } from './counters.js';
+import type { RamTierStats } from './ram-tier.js';
+import type { RawTables } from './raw-tables.js';
 import type { Retention } from './retention.js';
 import { RowCounts } from './row-counts.js';
 import type { WriterStats } from './sample-writer.js';
@@ -20,7 +22,7 @@ export interface SinkStoreStats {
   readonly depth: number;
   readonly oldestUnsentTs: number | null;
   /** Rows this sink will never get: shed by the disk cap / deleted by age before it acked them. */
-  readonly dropped: { readonly shed: number; readonly retention: number };
+  readonly dropped: { readonly shed: number; readonly retention: number; readonly ram: number };
   readonly quarantined: number;
 }
 
@@ -47,6 +49,8 @@ export interface StoreStats {
   /** Samples never stored: dropped from memory while the disk stayed full. */
   readonly droppedMemory: number;
   readonly writer: WriterStats;
+  /** The RAM tier (store.ramTier): absent without one. */
+  readonly ram?: RamTierStats;
 }
 
 export interface StatsDeps {
@@ -57,6 +61,9 @@ export interface StatsDeps {
   readonly retention: Retention;
   readonly writer: () => WriterStats;
   readonly outbox: (sink: string) => Outbox;
+  readonly rawTables?: RawTables;
+  /** The RAM tier's figures, when there is one. */
+  readonly ram?: () => RamTierStats;
 }
 
 export class StatsReader {
@@ -70,7 +77,7 @@ export class StatsReader {
 
   constructor(private readonly deps: StatsDeps) {
     const { db } = deps;
-    this.rows = new RowCounts(db);
+    this.rows = new RowCounts(db, deps.rawTables);
     this.q = {
       eventRows: db.prepare('SELECT count(*) AS n FROM event'),
       quarantine: db.prepare('SELECT sink, count(*) AS n FROM quarantine GROUP BY sink'),
@@ -91,7 +98,7 @@ export class StatsReader {
         cursor,
         depth: outbox.depth(),
         oldestUnsentTs: outbox.oldestUnsentTs(),
-        dropped: { shed: count('shed', name), retention: count('retention', name) },
+        dropped: { shed: count('shed', name), retention: count('retention', name), ram: count('ram', name) },
         quarantined: quarantined.get(name) ?? 0,
       };
     });
@@ -112,6 +119,7 @@ export class StatsReader {
       shed: count('shed', ALL_SINKS),
       droppedMemory: count('memory', ALL_SINKS),
       writer: this.deps.writer(),
+      ...(this.deps.ram ? { ram: this.deps.ram() } : {}),
     };
   }
 }

@@ -16,6 +16,8 @@ import { Counters } from './counters.js';
 import { type OpenDatabaseOptions, openDatabase, type Recovery } from './database.js';
 import { History, type HistoryQuery, type HistoryResult } from './history.js';
 import { StoreOutbox } from './outbox.js';
+import { attachRamTier, RAM_TABLES, RamTier, type RamTierOptions, rowsLostWithRam } from './ram-tier.js';
+import { CARD_ONLY, type RawTables } from './raw-tables.js';
 import {
   type AgeResult,
   type DeletedRows,
@@ -50,6 +52,8 @@ export interface StoreOptions
    * since are offered again (identical rows), fewer writes to the card (sinks.ts).
    */
   readonly ackPersistMs?: number;
+  /** Raw samples in a RAM file first, on the card only when not acked in time (ram-tier.ts). */
+  readonly ramTier?: RamTierOptions;
 }
 
 export interface MaintainResult {
@@ -68,6 +72,9 @@ export class Store {
   private readonly historyReader: History;
   private readonly statsReader: StatsReader;
   private readonly outboxes = new Map<string, StoreOutbox>();
+  private readonly rawTables: RawTables;
+  /** The RAM tier, when configured. */
+  readonly ram: RamTier | null;
   private closed = false;
   private acksWrittenAt: number;
 
@@ -79,8 +86,13 @@ export class Store {
     const now = opts.now ?? Date.now;
     this.path = opened.path;
     this.recovered = opened.recovered;
+    // Before any statement is prepared: `sample` becomes the view over both tiers.
+    const ram = opts.ramTier ? attachRamTier(db, this.path, opts.ramTier) : null;
+    this.rawTables = ram ? RAM_TABLES : CARD_ONLY;
+    this.ram = ram && opts.ramTier ? new RamTier(db, ram, opts.ramTier) : null;
+    const rawTables = this.rawTables;
     this.series = new SeriesDictionary(db);
-    this.sinks = new SinkRegistry(db, now, (opts.ackPersistMs ?? 0) > 0);
+    this.sinks = new SinkRegistry(db, now, (opts.ackPersistMs ?? 0) > 0, rawTables);
     this.acksWrittenAt = now();
     const counters = new Counters(db);
     const timeline = new SeqTimeline(db);
@@ -94,6 +106,7 @@ export class Store {
       now,
       log: opts.log,
       freeSpace: opts.freeSpace,
+      rawTables,
     });
     this.writer = new SampleWriter(db, {
       maxBatch: opts.maxBatch,
@@ -106,6 +119,7 @@ export class Store {
       counters,
       timeline,
       space: this.retention,
+      rawTables,
     });
     this.historyReader = new History({
       db,
@@ -114,6 +128,7 @@ export class Store {
       tzOffsetMinutes: opts.tzOffsetMinutes,
       now,
       open: this.writer.openRollups,
+      rawTables,
     });
     this.statsReader = new StatsReader({
       db,
@@ -123,7 +138,10 @@ export class Store {
       retention: this.retention,
       writer: () => this.writer.stats(),
       outbox: (name) => this.outbox(name),
+      rawTables,
+      ...(this.ram ? { ram: () => (this.ram as RamTier).stats() } : {}),
     });
+    if (ram?.lost) this.countRamLoss(counters, ram.file);
   }
 
   /** Opens (creating, migrating, or recovering from corruption) `<dataDir>/linegate.db`. */
@@ -153,7 +171,52 @@ export class Store {
     const every = this.opts.ackPersistMs ?? 0;
     const now = (this.opts.now ?? Date.now)();
     if (every > 0 && now - this.acksWrittenAt >= every) this.persistAcks(now);
+    if (this.ram) this.maintainRam(now);
     return r;
+  }
+
+  /** A lost RAM tier: the rows each sink had not acked are counted (reason `ram`). */
+  private countRamLoss(counters: Counters, file: string): void {
+    const top = this.writer.seqToWrite - 1;
+    const lost: Record<string, number> = {};
+    this.db.transaction(() => {
+      for (const { name, cursor } of this.sinks.list()) {
+        lost[name] = rowsLostWithRam(this.db, cursor, top);
+        counters.add('ram', name, lost[name] as number);
+      }
+      this.sinks.dropAllLanes();
+    })();
+    this.opts.log?.warn(
+      { file, unsentBySink: lost },
+      'RAM tier started empty (power cut or reboot): the rows it held are gone',
+    );
+  }
+
+  /** At close: the rows in RAM no sink has acked go to the card (a reboot empties RAM). */
+  private spillRam(): void {
+    if (!this.ram) return;
+    try {
+      const moved = this.ram.spillUnacked(this.ackedByAll());
+      if (moved > 0) this.opts.log?.info({ moved }, 'RAM tier: unacked rows moved to the card');
+    } catch (err) {
+      this.opts.log?.error({ err }, 'RAM tier: unacked rows could not be moved to the card');
+    }
+  }
+
+  /** Every row with seq <= this is acked by every sink (Infinity with no sink). */
+  private ackedByAll(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const s of this.sinks.list()) min = Math.min(min, s.cursor);
+    return min;
+  }
+
+  /** Moves what is due to the card, drops what is acked and old; a failure waits for the next flush. */
+  private maintainRam(now: number): void {
+    try {
+      (this.ram as RamTier).maintain(now, this.ackedByAll(), this.sinks.lastSeq());
+    } catch (err) {
+      this.opts.log?.warn({ err }, 'RAM tier: rows not moved to the card, trying again at the next flush');
+    }
   }
 
   /** Writes the acks kept in memory (ackPersistMs); a failure keeps them for the next try. */
@@ -186,6 +249,7 @@ export class Store {
         throw new LinegateError('LG_STORE_SINK', `sink "${name}" is not registered`, { sink: name });
       }
       outbox = new StoreOutbox({
+        rawTables: this.rawTables,
         db: this.db,
         sink: name,
         series: this.series,
@@ -242,6 +306,7 @@ export class Store {
       }
       if (unwritten === 0) this.writer.closeMinutes();
       this.persistAcks((this.opts.now ?? Date.now)());
+      this.spillRam();
     } finally {
       this.closed = true;
       this.outboxes.clear();

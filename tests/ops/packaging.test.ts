@@ -94,6 +94,9 @@ describe('systemd unit', () => {
     expect(Number(svc('TimeoutStopSec')[0]) * 1000).toBeGreaterThan(ownBound);
     expect(svc('KillSignal')).toEqual(['SIGTERM']);
     expect(svc('StateDirectory')).toEqual(['linegate']);
+    // The RAM tier's tmpfs directory (store.ramTier.dir: /run/linegate) outlives a crash restart.
+    expect(svc('RuntimeDirectory')).toEqual(['linegate']);
+    expect(svc('RuntimeDirectoryPreserve')).toEqual(['restart']);
     expect(svc('Environment')).toContain('LINEGATE_DATA_DIR=/var/lib/linegate');
     for (const [k, v] of Object.entries(MEMORY_ENV)) expect(svc('Environment')).toContain(`${k}=${v}`);
     expect(svc('Environment')).toContain(`NODE_OPTIONS=${MEMORY_NODE_OPTIONS.join(' ')}`);

@@ -1,12 +1,15 @@
 // A gateway stand-in for the kill -9 test (store.kill9.test.ts): writes and forwards through the
 // BUILT store (dist/, as users run it) as fast as it can, and tells the parent over IPC what is
 // durable: `flushed` after each committed flush (every id below it), `acked` after each ack.
-// Usage: node writer-child.mjs <dist/gateway/store/index.js> <dataDir>
+// Usage: node writer-child.mjs <dist/gateway/store/index.js> <dataDir> [ramDir]
+// With ramDir: raw rows in a RAM tier there (ram-tier.ts), moved to the card 50 ms after being
+// written unless acked (acks come every third step), kept in RAM 10 min.
 import { pathToFileURL } from 'node:url';
 
-const [, , indexPath, dataDir] = process.argv;
+const [, , indexPath, dataDir, ramDir] = process.argv;
 const { Store } = await import(pathToFileURL(indexPath).href);
-const store = Store.open({ dataDir });
+const ramTier = ramDir ? { dir: ramDir, spillAfterMs: 50, keepMs: 600_000, maxBytes: 64 << 20 } : undefined;
+const store = Store.open({ dataDir, ramTier });
 const outbox = store.registerSink('influx', { from: 'start' });
 
 const T0 = 1_700_000_000_000;

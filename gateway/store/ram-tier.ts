@@ -1,0 +1,260 @@
+/**
+ * The RAM tier (config `store.ramTier`, opt-in, for SD cards): raw samples are written to a
+ * second SQLite file in a RAM file system (tmpfs: /run/linegate under systemd, /dev/shm),
+ * attached as schema `ram`, instead of to the card. The card gets only what must outlive a
+ * power cut: rows no sink has acked `spillAfterMs` after they were written (an outage, a slow
+ * sink) are moved to `main.sample`, and at a clean close every row not acked is moved. Acked
+ * rows stay in RAM `keepMs` for raw history, then only their rollups (on the card) remain.
+ *
+ * What it trades (docs/sd-writes.md): a `kill -9` loses nothing (tmpfs outlives the process);
+ * a power cut or a reboot without a clean stop loses the rows in RAM: those not yet acked
+ * (at most `spillAfterMs` of them while a sink keeps up, since older ones are on the card) and
+ * the raw history of the last `keepMs` (the rollups stay). An MQTT QoS 1 PUBACK then means
+ * "in RAM", not "on the card".
+ *
+ * Shape: `sample` in SQL is a TEMP VIEW `main.sample UNION ALL ram.sample` (temp objects are
+ * found before main ones), so readers that read rows by seq (outbox, rendering, history, the
+ * rollup rebuild) read both tiers unchanged; SQLite merges the two rowid orders. Inserts,
+ * deletes and min/max use the physical tables (raw-tables.ts). A row is in exactly one tier:
+ * a move inserts into main and deletes from ram in one transaction; SQLite commits attached
+ * WAL files one after the other, so a `kill -9` between the two can leave a row in both, and
+ * `attachRamTier` removes the ram copy. Deletions stay a seq prefix of both tiers together
+ * (row-counts.ts relies on it): rows leave RAM only when every sink has acked them, and then
+ * the card's rows below them go too.
+ *
+ * Calling rules: `attachRamTier` once, right after the database is opened and migrated, before
+ * any statement is prepared; then `maintain()` after each flush and `spillUnacked()` before close.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database, Statement } from 'better-sqlite3';
+import { LinegateError } from '../core/errors.js';
+import type { RawTables } from './raw-tables.js';
+
+export interface RamTierOptions {
+  /** A directory on a RAM file system (tmpfs). Created if missing. */
+  readonly dir: string;
+  /** Rows not acked by every sink this long after they were written are moved to the card. */
+  readonly spillAfterMs: number;
+  /** Acked rows are kept in RAM this long (raw history), then deleted. */
+  readonly keepMs: number;
+  /** Bound of the RAM file's pages in use: over it, acked rows go at once, then unacked ones are moved to the card early. */
+  readonly maxBytes: number;
+}
+
+export const RAM_TABLES: RawTables = Object.freeze({
+  tables: ['main.sample', 'ram.sample'],
+  insertInto: 'ram.sample',
+});
+
+export interface RamTierStats {
+  readonly file: string;
+  /** Pages in use in the RAM file. */
+  readonly bytes: number;
+  readonly maxBytes: number;
+  /** Rows moved to the card (not acked in time, or at close) since the start. */
+  readonly spilled: number;
+  /** Acked rows deleted from RAM (and the card) after `keepMs`, since the start. */
+  readonly dropped: number;
+  /** True when the RAM file was missing or unusable at start: the rows it held are gone. */
+  readonly lostAtStart: boolean;
+}
+
+export interface AttachedRamTier {
+  readonly file: string;
+  readonly lost: boolean;
+}
+
+/** The RAM file's name: one per store file, so two data directories never share it. */
+function ramFileName(mainPath: string): string {
+  return `ram-${createHash('sha256').update(mainPath).digest('hex').slice(0, 12)}.db`;
+}
+
+function attachFile(db: Database, file: string): void {
+  db.prepare('ATTACH DATABASE ? AS ram').run(file);
+  db.pragma('ram.journal_mode = WAL');
+  db.pragma('ram.synchronous = OFF'); // RAM: an fsync buys nothing
+  db.pragma('ram.cache_size = -512'); // the OS page cache holds the file anyway
+  const check = (db.pragma('ram.quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+  if (check.length !== 1 || check[0] !== 'ok')
+    throw new Error(`quick_check: ${check.slice(0, 3).join('; ')}`);
+}
+
+/**
+ * Attaches (creating if needed) the RAM file and defines the `sample` view over both tiers.
+ * A RAM file that cannot be used (corrupt) is deleted and started afresh, reported as lost.
+ */
+export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptions): AttachedRamTier {
+  const file = join(opts.dir, ramFileName(mainPath));
+  let lost = false;
+  try {
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    // Missing while the store has written rows before: RAM was emptied (a power cut, a reboot).
+    lost = !existsSync(file) && db.prepare('SELECT 1 FROM seq_time LIMIT 1').get() !== undefined;
+    try {
+      attachFile(db, file);
+    } catch {
+      if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'ram'").get()) db.exec('DETACH ram');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      lost = true;
+      attachFile(db, file);
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS ram.sample (
+      seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL, flags INTEGER NOT NULL)`);
+    // A move cut by kill -9 between the two commits: the card's copy wins.
+    db.exec('DELETE FROM ram.sample WHERE EXISTS (SELECT 1 FROM main.sample m WHERE m.seq = ram.sample.seq)');
+    db.exec(`CREATE TEMP VIEW sample AS
+      SELECT seq, ts, series, value, flags FROM main.sample
+      UNION ALL SELECT seq, ts, series, value, flags FROM ram.sample`);
+  } catch (err) {
+    throw new LinegateError(
+      'LG_STORE_OPEN',
+      `cannot use the RAM tier ${file}: ${(err as Error).message}`,
+      { file, dir: opts.dir },
+      { cause: err },
+    );
+  }
+  return { file, lost };
+}
+
+/**
+ * After a lost RAM tier: how many rows the sink had not acked are known to be gone, i.e. the
+ * seqs in (cursor, top] that are neither on the card nor events, `top` being the last seq the
+ * card knows was handed out (a lower bound: the writer goes on from top + 1). Once, at start.
+ */
+export function rowsLostWithRam(db: Database, cursor: number, top: number): number {
+  if (top <= cursor) return 0;
+  const onCard = db
+    .prepare('SELECT count(*) FROM main.sample WHERE seq > ? AND seq <= ?')
+    .pluck()
+    .get(cursor, top) as number;
+  const events = db
+    .prepare('SELECT count(*) FROM event WHERE seq > ? AND seq <= ?')
+    .pluck()
+    .get(cursor, top) as number;
+  return top - cursor - onCard - events;
+}
+
+interface Mark {
+  readonly at: number;
+  readonly seq: number;
+}
+
+export class RamTier {
+  /** (time, greatest seq written by then), oldest first: which rows are how old. */
+  private readonly marks: Mark[];
+  private spilled = 0;
+  private dropped = 0;
+  private droppedThrough = 0;
+  private readonly stmt: {
+    readonly ramMax: Statement<[], number | null>;
+    readonly cardMin: Statement<[], number | null>;
+    readonly pages: Statement<[], number>;
+    readonly freePages: Statement<[], number>;
+    readonly pageSize: Statement<[], number>;
+  };
+  private readonly move: (after: number, through: number) => number;
+  private readonly drop: (through: number) => number;
+
+  constructor(
+    db: Database,
+    private readonly attached: AttachedRamTier,
+    private readonly opts: RamTierOptions,
+  ) {
+    this.stmt = {
+      ramMax: db.prepare<[], number | null>('SELECT max(seq) FROM ram.sample').pluck(),
+      cardMin: db.prepare<[], number | null>('SELECT min(seq) FROM main.sample').pluck(),
+      pages: db.prepare<[], number>('PRAGMA ram.page_count').pluck(),
+      freePages: db.prepare<[], number>('PRAGMA ram.freelist_count').pluck(),
+      pageSize: db.prepare<[], number>('PRAGMA ram.page_size').pluck(),
+    };
+    const copy = db.prepare<[number, number]>(
+      'INSERT OR IGNORE INTO main.sample (seq, ts, series, value, flags) SELECT seq, ts, series, value, flags FROM ram.sample WHERE seq > ? AND seq <= ?',
+    );
+    const remove = db.prepare<[number, number]>('DELETE FROM ram.sample WHERE seq > ? AND seq <= ?');
+    this.move = db.transaction((after: number, through: number) => {
+      const n = copy.run(after, through).changes;
+      remove.run(after, through);
+      return n;
+    });
+    const dropRam = db.prepare<[number]>('DELETE FROM ram.sample WHERE seq <= ?');
+    const dropCard = db.prepare<[number]>('DELETE FROM main.sample WHERE seq <= ?');
+    this.drop = db.transaction((through: number) => {
+      const n = dropRam.run(through).changes;
+      // Touch the card only when it holds rows below: most of the time it holds none.
+      const cardMin = this.stmt.cardMin.get() ?? null;
+      return n + (cardMin !== null && cardMin <= through ? dropCard.run(through).changes : 0);
+    });
+    // Rows found in RAM at start are of unknown age: old enough to be moved if not acked.
+    this.marks = [{ at: Number.NEGATIVE_INFINITY, seq: this.stmt.ramMax.get() ?? 0 }];
+  }
+
+  /**
+   * After a flush. `acked`: every row with seq <= acked is acked by every sink (Infinity with
+   * no sink); `lastSeq`: the greatest seq written so far. Moves what is due to the card and
+   * deletes what is acked and older than keepMs; returns the rows moved.
+   */
+  maintain(now: number, acked: number, lastSeq: number): number {
+    const last = this.marks[this.marks.length - 1] as Mark;
+    if (lastSeq > last.seq) this.marks.push({ at: now, seq: lastSeq });
+    const horizon = Math.max(this.opts.spillAfterMs, this.opts.keepMs);
+    while (this.marks.length > 1 && (this.marks[1] as Mark).at <= now - horizon) this.marks.shift();
+
+    let moved = 0;
+    const due = this.writtenBy(now - this.opts.spillAfterMs);
+    if (acked < due) moved += this.moveToCard(acked, due);
+    this.dropThrough(Math.min(acked, this.writtenBy(now - this.opts.keepMs)));
+    if (this.bytes() > this.opts.maxBytes) {
+      this.dropThrough(Math.min(acked, lastSeq));
+      if (this.bytes() > this.opts.maxBytes && acked < lastSeq) moved += this.moveToCard(acked, lastSeq);
+    }
+    return moved;
+  }
+
+  /** Before a clean close: every row not acked by every sink goes to the card. */
+  spillUnacked(acked: number): number {
+    const max = this.stmt.ramMax.get() ?? null;
+    return max !== null && acked < max ? this.moveToCard(acked, max) : 0;
+  }
+
+  stats(): RamTierStats {
+    return {
+      file: this.attached.file,
+      bytes: this.bytes(),
+      maxBytes: this.opts.maxBytes,
+      spilled: this.spilled,
+      dropped: this.dropped,
+      lostAtStart: this.attached.lost,
+    };
+  }
+
+  /** The greatest seq written at or before `t` (0: none). */
+  private writtenBy(t: number): number {
+    let seq = 0;
+    for (const m of this.marks) {
+      if (m.at > t) break;
+      seq = m.seq;
+    }
+    return seq;
+  }
+
+  private moveToCard(after: number, through: number): number {
+    const n = this.move(Math.max(0, after), through);
+    this.spilled += n;
+    return n;
+  }
+
+  private dropThrough(through: number): void {
+    if (!Number.isFinite(through) || through <= this.droppedThrough) return;
+    this.dropped += this.drop(through);
+    this.droppedThrough = through;
+  }
+
+  private bytes(): number {
+    return (
+      ((this.stmt.pages.get() as number) - (this.stmt.freePages.get() as number)) *
+      (this.stmt.pageSize.get() as number)
+    );
+  }
+}
