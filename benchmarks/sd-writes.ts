@@ -12,7 +12,13 @@
  * each flush in its own commit, like a healthy InfluxDB sink. Figures: write_bytes and wchar of
  * /proc/self/io over the run after a warm-up, per day.
  *
- * Flags: --seconds N (default 120), --warmup N (10). Writes .bench/sd-writes.json.
+ * The RAM-tier cases (store.ramTier, gateway/store/ram-tier.ts: raw rows in a file under
+ * /dev/shm, on the card only when not acked within 30 s) run beside them, with the sink cursors
+ * written every 30 s or 300 s (`store.ackPersistS`); the card cases ack at every flush.
+ *
+ * Flags: --seconds N (default 120), --warmup N (10), --only card|ram. Writes .bench/sd-writes.json.
+ * The RAM cases write the card once a minute (closing 1-minute rollups) and checkpoint the WAL
+ * about every half hour, so their figures want long runs (--seconds 600 or more).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +33,10 @@ const DAY_S = 86_400;
 interface Case {
   readonly changing: number;
   readonly commitS: number;
+  /** RAM tier on (raw rows in /dev/shm first). */
+  readonly ram: boolean;
+  /** store.ackPersistS: 0 = every ack is a commit. */
+  readonly ackS: number;
 }
 
 interface Measured {
@@ -45,7 +55,15 @@ function io(): { writeBytes: number; wchar: number } {
 /** The child: one case, in real time. Prints one JSON line. */
 async function child(c: Case, seconds: number, warmup: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'linegate-sd-writes-'));
-  const store = Store.open({ dataDir: dir, raw: { onChange: true, deadband: 0, heartbeatMs: 60_000 } });
+  const ramDir = c.ram ? mkdtempSync('/dev/shm/linegate-sd-writes-') : null;
+  const store = Store.open({
+    dataDir: dir,
+    raw: { onChange: true, deadband: 0, heartbeatMs: 60_000 },
+    ackPersistMs: c.ackS * 1000,
+    ...(ramDir
+      ? { ramTier: { dir: ramDir, spillAfterMs: 30_000, keepMs: 900_000, maxBytes: 64 << 20 } }
+      : {}),
+  });
   const outbox = store.registerSink('influx');
   const values = new Float64Array(SERIES);
   let start: { writeBytes: number; wchar: number } | null = null;
@@ -90,6 +108,7 @@ async function child(c: Case, seconds: number, warmup: number): Promise<void> {
   const unchanged = store.writer.stats().unchangedNotStored ?? 0;
   store.close();
   rmSync(dir, { recursive: true, force: true });
+  if (ramDir) rmSync(ramDir, { recursive: true, force: true });
   const s = start ?? end;
   const m: Measured = {
     writeBytes: end.writeBytes - s.writeBytes,
@@ -109,6 +128,8 @@ function runCase(c: Case, seconds: number, warmup: number): Promise<Measured> {
         '--child',
         String(c.changing),
         String(c.commitS),
+        String(c.ram ? 1 : 0),
+        String(c.ackS),
         String(seconds),
         String(warmup),
       ],
@@ -133,13 +154,17 @@ const mbPerDay = (bytes: number, seconds: number) => Math.round(((bytes / second
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    const [changing, commitS, seconds, warmup] = args.slice(1).map(Number);
-    await child({ changing: changing ?? 0, commitS: commitS ?? 1 }, seconds ?? 60, warmup ?? 10);
+    const [changing, commitS, ram, ackS, seconds, warmup] = args.slice(1).map(Number);
+    await child(
+      { changing: changing ?? 0, commitS: commitS ?? 1, ram: ram === 1, ackS: ackS ?? 0 },
+      seconds ?? 60,
+      warmup ?? 10,
+    );
     return;
   }
   if (args.includes('--help')) {
     process.stdout.write(
-      'npm run bench:sd-writes -- [--seconds 120] [--warmup 10]\nBytes the store writes per day vs values changing per second and the commit interval.\n',
+      'npm run bench:sd-writes -- [--seconds 120] [--warmup 10] [--only card|ram]\nBytes the store writes per day vs values changing per second, the commit interval, and the RAM tier.\n',
     );
     return;
   }
@@ -149,8 +174,14 @@ async function main(): Promise<void> {
   };
   const seconds = flag('--seconds', 120);
   const warmup = flag('--warmup', 10);
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
   const cases: Case[] = [];
-  for (const changing of [350, 35, 0]) for (const commitS of [1, 5, 30]) cases.push({ changing, commitS });
+  if (only !== 'ram')
+    for (const changing of [350, 35, 0])
+      for (const commitS of [1, 5, 30]) cases.push({ changing, commitS, ram: false, ackS: 0 });
+  if (only !== 'card')
+    for (const changing of [350, 35, 0])
+      for (const ackS of [30, 300]) cases.push({ changing, commitS: 1, ram: true, ackS });
   process.stdout.write(
     `running ${cases.length} cases at once, ${warmup + seconds} s of real time each (write_bytes needs real time)…\n`,
   );
@@ -158,8 +189,10 @@ async function main(): Promise<void> {
   const rows = cases.map((c, i) => {
     const m = measured[i] as Measured;
     return {
+      tier: c.ram ? 'RAM' : 'card',
       'values changing /s': c.changing,
       'commit every s': c.commitS,
+      'acks written every s': c.ackS || 'ack',
       'raw rows /s': Math.round(m.rawRows / m.seconds),
       'write_bytes MB/day': mbPerDay(m.writeBytes, m.seconds),
       'wchar MB/day': mbPerDay(m.wchar, m.seconds),
@@ -167,7 +200,7 @@ async function main(): Promise<void> {
     };
   });
   printTable(
-    `Store writes per day, ${SERIES} samples/s, change-only raw (heartbeat 60 s), one acking sink`,
+    `Store writes per day, ${SERIES} samples/s, change-only raw (heartbeat 60 s), one acking sink; RAM: store.ramTier`,
     rows,
   );
   const file = writeResult('sd-writes', { seconds, warmup, series: SERIES, rows });

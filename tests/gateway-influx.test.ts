@@ -13,20 +13,26 @@ import { requirePeer } from './peers/require-peer.js';
 
 /**
  * End to end, the whole gateway as main.ts builds it: pymodbus → Modbus source → local SQLite
- * store → InfluxDB 1.6.7 sink, with InfluxDB down for a while and the gateway restarted.
+ * store → InfluxDB 1.6.7 sink, with InfluxDB down for a while and the gateway restarted. Also
+ * with the RAM tier (store.ramTier, spilling after 1 s): the outage's rows go to the card.
  */
 const ok = requirePeer('pymodbus', pymodbusAvailable) && requirePeer('influxdb', influxdbAvailable);
 
-describe.skipIf(!ok)('gateway → store → InfluxDB 1.6.7', () => {
+const MODES = [
+  { mode: 'card only', ram: false },
+  { mode: 'RAM tier', ram: true },
+] as const;
+
+describe.skipIf(!ok).each(MODES)('gateway → store → InfluxDB 1.6.7 ($mode)', ({ ram }) => {
   let modbus: PymodbusServer;
   let influx: InfluxdbServer;
   let dataDir: string;
   let gw: RunningGateway | null = null;
   let yaml: string;
 
+  const config = () => loadConfigText(yaml, 'e2e.yaml', { env: {} });
   const start = async () => {
-    const config = loadConfigText(yaml, 'e2e.yaml', { env: {} });
-    gw = await startGateway(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+    gw = await startGateway(config(), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
     return gw;
   };
 
@@ -44,7 +50,7 @@ machines:
     connection: { type: tcp, host: 127.0.0.1, port: ${modbus.port}, unitId: 1 }
     points:
       - { name: oil, area: holding, address: 0, type: uint16, scale: 0.1, unit: °C, role: temperature }
-store: { flushIntervalMs: 200 }
+store: { flushIntervalMs: 200${ram ? `, ramTier: { dir: ${join(dataDir, 'ram')}, spillAfterS: 1 }` : ''} }
 sinks:
   - { id: influx, type: influxdb-v1, url: "${influx.url}", database: ${influx.database}, from: start, timeoutMs: 2000 }
 http: { host: 127.0.0.1, port: ${await freePort()} }
@@ -66,6 +72,12 @@ dataDir: ${dataDir}
     await sleep(1500);
     await influx.kill('SIGKILL');
     await sleep(2000); // samples keep coming; the sink backs off
+    if (ram) {
+      const h = (await (await fetch(`${g.url}/api/health`)).json()) as {
+        store: { ram?: { spilled: number } };
+      };
+      expect(h.store.ram?.spilled, 'unsent rows moved to the card during the outage').toBeGreaterThan(0);
+    }
     await g.stop(); // clean stop flushes everything to the store
     gw = null;
     await influx.restart();
@@ -89,7 +101,7 @@ dataDir: ${dataDir}
     gw = null;
     // Every stored sample is in InfluxDB exactly once (timestamps fixed at acquisition).
     const { Store } = await import('../gateway/store/index.js');
-    const store = Store.open({ dataDir });
+    const store = Store.open({ dataDir, ...(ram ? { ramTier: config().store.ramTier ?? undefined } : {}) });
     const stored = store.history({
       machine: 'fryer-1',
       point: 'oil',

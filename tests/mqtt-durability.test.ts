@@ -1,15 +1,17 @@
 /**
  * The durability contract of the embedded broker, end to end with the built gateway (dist/, as
  * users run it) and its real local store: a QoS 1 message that got its PUBACK is in the SQLite
- * file even when the gateway is killed with SIGKILL right after that PUBACK.
+ * file even when the gateway is killed with SIGKILL right after that PUBACK. With the RAM tier
+ * (store.ramTier) the row may be in the RAM file (tmpfs outlives the process), read back through
+ * the store's view over both tiers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../gateway/sources/mqtt/password.js';
+import { Store } from '../gateway/store/store.js';
 import { closeClients, connect, mqttMachine, SITE, waitFor } from './helpers/mqtt.js';
 import { freePort } from './peers/free-port.js';
 
@@ -19,7 +21,12 @@ if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build firs
 
 const PW = 'kill-nine-secret';
 
-describe('kill -9 right after PUBACK', () => {
+const MODES = [
+  { mode: 'card only', ram: false },
+  { mode: 'RAM tier', ram: true },
+] as const;
+
+describe.each(MODES)('kill -9 right after PUBACK ($mode)', ({ ram }) => {
   let dir: string;
   let child: ChildProcess | null = null;
   let out = '';
@@ -38,6 +45,7 @@ describe('kill -9 right after PUBACK', () => {
     const mqttPort = await freePort();
     const httpPort = await freePort();
     const config = join(dir, 'plant.yaml');
+    const ramTier = { dir: join(dir, 'ram'), spillAfterMs: 30_000, keepMs: 900_000, maxBytes: 64 << 20 };
     writeFileSync(
       config,
       `${SITE}
@@ -50,6 +58,7 @@ machines:
 ${mqttMachine('packer-k', 'broker', 'htx/{line}/{machine}/telemetry')}
 http: { port: ${httpPort} }
 dataDir: ${join(dir, 'data')}
+${ram ? `store: { ramTier: { dir: ${ramTier.dir} } }` : ''}
 log: { level: warn }
 `,
     );
@@ -108,17 +117,18 @@ log: { level: warn }
     await waitFor(() => proc.signalCode !== null, 5000, 'gateway killed');
     expect(proc.signalCode).toBe('SIGKILL');
 
-    const db = new Database(join(dir, 'data', 'linegate.db'));
+    const store = Store.open({ dataDir: join(dir, 'data'), ...(ram ? { ramTier } : {}) });
+    if (ram) expect(store.db.prepare('SELECT count(*) FROM ram.sample').pluck().get()).toBeGreaterThan(0);
     const stored = new Set(
       (
-        db
+        store.db
           .prepare(
             "SELECT s.value AS v FROM sample s JOIN series r ON r.id = s.series WHERE r.machine = 'packer-k' AND r.point = 'count'",
           )
           .all() as { v: number }[]
       ).map((r) => r.v),
     );
-    db.close();
+    store.close();
     expect(stored.size).toBeGreaterThanOrEqual(acked.length);
     const missing = acked.filter((n) => !stored.has(n));
     expect(missing, `acknowledged but not stored (of ${acked.length})`).toEqual([]);

@@ -28,6 +28,7 @@ function storeHealth(s: StoreStats) {
       unchangedNotStored: s.writer.unchangedNotStored ?? 0,
     },
     sinks: s.sinks,
+    ...(s.ram ? { ram: s.ram } : {}),
   };
 }
 

@@ -158,6 +158,24 @@ describe('RAM tier', () => {
     expect(drain(s, 'influx')).toEqual(Array.from({ length: 2000 }, (_, i) => 2000 + i));
   });
 
+  it('after a restart (RAM kept), rows found there keep their raw history keepMs; unacked ones go to the card', () => {
+    const { clock, open } = setup();
+    let s = open();
+    s.registerSink('influx');
+    write(s, clock, 0, 20);
+    const out = s.outbox('influx');
+    out.ack(out.next(12));
+    s.db.close(); // kill -9: RAM (tmpfs) outlives the process
+    s = open();
+    s.flush();
+    expect(count(s, 'ram.sample')).toBe(12); // acked: kept for history
+    expect(count(s, 'main.sample')).toBe(8); // of unknown age and not acked: on the card at once
+    clock.advance(10 * MINUTE);
+    s.flush();
+    expect(count(s, 'ram.sample')).toBe(0);
+    expect(drain(s, 'influx')).toEqual(Array.from({ length: 8 }, (_, i) => 12 + i));
+  });
+
   it('with no sink, rows never go to the card and leave RAM after keepMs', () => {
     const { clock, open } = setup({ keepMs: MINUTE });
     const s = open();

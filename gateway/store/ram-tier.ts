@@ -143,7 +143,10 @@ interface Mark {
 
 export class RamTier {
   /** (time, greatest seq written by then), oldest first: which rows are how old. */
-  private readonly marks: Mark[];
+  private readonly marks: Mark[] = [];
+  /** The greatest seq found in RAM at start, and when this tier first ran (first maintain). */
+  private readonly found: number;
+  private startedAt: number | null = null;
   private spilled = 0;
   private dropped = 0;
   private droppedThrough = 0;
@@ -186,8 +189,7 @@ export class RamTier {
       const cardMin = this.stmt.cardMin.get() ?? null;
       return n + (cardMin !== null && cardMin <= through ? dropCard.run(through).changes : 0);
     });
-    // Rows found in RAM at start are of unknown age: old enough to be moved if not acked.
-    this.marks = [{ at: Number.NEGATIVE_INFINITY, seq: this.stmt.ramMax.get() ?? 0 }];
+    this.found = this.stmt.ramMax.get() ?? 0;
   }
 
   /**
@@ -196,15 +198,18 @@ export class RamTier {
    * deletes what is acked and older than keepMs; returns the rows moved.
    */
   maintain(now: number, acked: number, lastSeq: number): number {
-    const last = this.marks[this.marks.length - 1] as Mark;
-    if (lastSeq > last.seq) this.marks.push({ at: now, seq: lastSeq });
+    this.startedAt ??= now;
+    const last = this.marks.at(-1)?.seq ?? this.found;
+    if (lastSeq > last) this.marks.push({ at: now, seq: lastSeq });
     const horizon = Math.max(this.opts.spillAfterMs, this.opts.keepMs);
     while (this.marks.length > 1 && (this.marks[1] as Mark).at <= now - horizon) this.marks.shift();
 
     let moved = 0;
-    const due = this.writtenBy(now - this.opts.spillAfterMs);
+    // Rows found at start are of unknown age: old enough to be moved to the card if not acked,
+    // kept for raw history as if written at start.
+    const due = this.writtenBy(now - this.opts.spillAfterMs, Number.NEGATIVE_INFINITY);
     if (acked < due) moved += this.moveToCard(acked, due);
-    this.dropThrough(Math.min(acked, this.writtenBy(now - this.opts.keepMs)));
+    this.dropThrough(Math.min(acked, this.writtenBy(now - this.opts.keepMs, this.startedAt)));
     if (this.bytes() > this.opts.maxBytes) {
       this.dropThrough(Math.min(acked, lastSeq));
       if (this.bytes() > this.opts.maxBytes && acked < lastSeq) moved += this.moveToCard(acked, lastSeq);
@@ -229,9 +234,9 @@ export class RamTier {
     };
   }
 
-  /** The greatest seq written at or before `t` (0: none). */
-  private writtenBy(t: number): number {
-    let seq = 0;
+  /** The greatest seq written at or before `t` (0: none), the rows found at start counting as written at `foundAt`. */
+  private writtenBy(t: number, foundAt: number): number {
+    let seq = foundAt <= t ? this.found : 0;
     for (const m of this.marks) {
       if (m.at > t) break;
       seq = m.seq;
