@@ -214,6 +214,21 @@ describe('RAM tier', () => {
     expect(drain(s, 'influx')).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
+  it('after a restore, the RAM rows of the replaced database are not mixed in', () => {
+    const { clock, open } = setup();
+    let s = open();
+    s.registerSink('influx');
+    write(s, clock, 0, 10);
+    drain(s, 'influx'); // acked: they stay in RAM
+    s.close();
+    s = open();
+    s.db.exec('DROP TABLE store_identity'); // what restore.ts does to the file it puts in place
+    s.db.close();
+    s = open();
+    expect(s.ram?.stats().foreign).toBe(true);
+    expect(count(s, 'ram.sample')).toBe(0);
+  });
+
   it('a RAM directory that cannot be made is refused with LG_STORE_OPEN naming it', () => {
     const { dir, open, ramTier } = setup();
     writeFileSync(join(dir, 'ram'), 'a file where the directory should be');

@@ -25,7 +25,7 @@
  * Calling rules: `attachRamTier` once, right after the database is opened and migrated, before
  * any statement is prepared; then `maintain()` after each flush and `spillUnacked()` before close.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
@@ -59,11 +59,30 @@ export interface RamTierStats {
   readonly dropped: number;
   /** True when the RAM file was missing or unusable at start: the rows it held are gone. */
   readonly lostAtStart: boolean;
+  /** True when it held rows of another store file (replaced by a restore), deleted at start. */
+  readonly foreign: boolean;
 }
 
 export interface AttachedRamTier {
   readonly file: string;
   readonly lost: boolean;
+  /** The RAM file held rows of another store file (replaced by a restore): they were deleted. */
+  readonly foreign: boolean;
+}
+
+/**
+ * The store file's identity (a random id made once; `restore` drops it, so a restored file gets
+ * a new one). The RAM file records the identity it belongs to: rows of another file (the one a
+ * restore replaced) are never mixed in.
+ */
+function storeIdentity(db: Database): string {
+  // Not a numbered migration on purpose: `restore` drops the table, and it comes back empty here.
+  db.exec('CREATE TABLE IF NOT EXISTS store_identity (id TEXT NOT NULL)');
+  const id = db.prepare('SELECT id FROM store_identity LIMIT 1').pluck().get() as string | undefined;
+  if (id) return id;
+  const fresh = randomUUID();
+  db.prepare('INSERT INTO store_identity (id) VALUES (?)').run(fresh);
+  return fresh;
 }
 
 /** The RAM file's name: one per store file, so two data directories never share it. */
@@ -88,6 +107,7 @@ function attachFile(db: Database, file: string): void {
 export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptions): AttachedRamTier {
   const file = join(opts.dir, ramFileName(mainPath));
   let lost = false;
+  let foreign = false;
   try {
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     // Missing while the store has written rows before: RAM was emptied (a power cut, a reboot).
@@ -102,6 +122,21 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
     }
     db.exec(`CREATE TABLE IF NOT EXISTS ram.sample (
       seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL, flags INTEGER NOT NULL)`);
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS ram.ram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
+    );
+    const identity = storeIdentity(db);
+    const owner = db.prepare("SELECT value FROM ram.ram_meta WHERE key = 'store'").pluck().get() as
+      | string
+      | undefined;
+    if (owner !== identity) {
+      // Another store file's rows (a restore replaced it): not ours, never mixed in.
+      if (owner !== undefined) {
+        db.exec('DELETE FROM ram.sample');
+        foreign = true;
+      }
+      db.prepare("INSERT OR REPLACE INTO ram.ram_meta (key, value) VALUES ('store', ?)").run(identity);
+    }
     // A move cut by kill -9 between the two commits: the card's copy wins.
     db.exec('DELETE FROM ram.sample WHERE EXISTS (SELECT 1 FROM main.sample m WHERE m.seq = ram.sample.seq)');
     db.exec(`CREATE TEMP VIEW sample AS
@@ -115,7 +150,7 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
       { cause: err },
     );
   }
-  return { file, lost };
+  return { file, lost, foreign };
 }
 
 /**
@@ -231,6 +266,7 @@ export class RamTier {
       spilled: this.spilled,
       dropped: this.dropped,
       lostAtStart: this.attached.lost,
+      foreign: this.attached.foreign,
     };
   }
 

@@ -58,6 +58,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       let rows: number;
       try {
         copy.exec(`DROP TABLE ${META_TABLE}; DROP TABLE ${FILE_TABLE};`);
+        // A new identity: a RAM tier file (ram-tier.ts) left by the database replaced is not its own.
+        copy.exec('DROP TABLE IF EXISTS store_identity');
         copy.exec('VACUUM');
         const problems = integrityProblems(copy);
         if (problems.length > 0)

@@ -142,6 +142,8 @@ export class Store {
       ...(this.ram ? { ram: () => (this.ram as RamTier).stats() } : {}),
     });
     if (ram?.lost) this.countRamLoss(counters, ram.file);
+    if (ram?.foreign)
+      opts.log?.warn({ file: ram.file }, 'RAM tier held rows of a replaced database (restore): deleted');
   }
 
   /** Opens (creating, migrating, or recovering from corruption) `<dataDir>/linegate.db`. */
