@@ -64,6 +64,8 @@ export interface HistoryDeps {
   readonly open?: Pick<OpenRollups, 'openAggs'>;
   /** Where raw rows are (default: the card only). */
   readonly rawTables?: RawTables;
+  /** With the RAM tier: the closed minutes, rows and packed blocks merged (minute-blocks.ts). */
+  readonly minutes?: { minutes(series: number, from: number, to: number): [number, RollupAgg][] };
 }
 
 interface RollupRow {
@@ -136,7 +138,10 @@ export class History {
     const res = this.pickRollup(q, maxPoints);
     if (id === undefined) return { resolution: res, points: [] };
     const from = bucketStart(q.from, res, this.tzOffsetMs);
-    const rows = this.rollupRows[res].all(from, q.to, id);
+    const rows =
+      res === '1m' && this.deps.minutes
+        ? this.deps.minutes.minutes(id, from, q.to).map(([bucket, a]) => aggRow(bucket, a))
+        : this.rollupRows[res].all(from, q.to, id);
     const open = this.deps.open?.openAggs(res, id, from, q.to) ?? [];
     if (open.length > 0) {
       // Open buckets are never in the table (open-rollups.ts), so this is a merge by bucket.
@@ -152,7 +157,9 @@ export class History {
     from: number,
     to: number,
   ): { cnt: number | null; lo: number | null; hi: number | null } {
-    const row = this.rawSpan.get(from, to, id);
+    const row = this.deps.minutes
+      ? spanOf(this.deps.minutes.minutes(id, from, to))
+      : this.rawSpan.get(from, to, id);
     let cnt = row?.cnt ?? null;
     let lo = row?.lo ?? null;
     let hi = row?.hi ?? null;
@@ -188,6 +195,24 @@ export class History {
       return { ts: r.ts, value };
     });
   }
+}
+
+/** sum(cnt), min(first_seq), max(last_seq) of minutes, as the rawSpan statement gives them. */
+function spanOf(minutes: readonly [number, RollupAgg][]): {
+  cnt: number | null;
+  lo: number | null;
+  hi: number | null;
+} {
+  if (minutes.length === 0) return { cnt: null, lo: null, hi: null };
+  let cnt = 0;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const [, a] of minutes) {
+    cnt += a.cnt;
+    lo = Math.min(lo, a.firstSeq);
+    hi = Math.max(hi, a.lastSeq);
+  }
+  return { cnt, lo, hi };
 }
 
 function aggRow(bucket: number, a: RollupAgg): RollupRow {

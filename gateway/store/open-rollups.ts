@@ -55,6 +55,16 @@ export interface RollupPlan {
   readonly upserts: readonly (readonly [Resolution, number, number, RollupAgg])[];
 }
 
+/**
+ * Where closed 1-minute rows live when they are not in the card's `rollup_1m` (the RAM tier,
+ * minute-blocks.ts): the 1m horizon row goes to `horizonTable` (RAM) at each minute and to the
+ * card only by `saveCardHorizon`; the open-hour rebuild reads closed minutes from `from`.
+ */
+export interface MinuteSource {
+  readonly horizonTable: string;
+  readonly from: (bucket: number) => Iterable<[number, number, RollupAgg]>;
+}
+
 interface HorizonRow {
   res: string;
   horizon: number;
@@ -66,11 +76,13 @@ export class OpenRollups {
   private horizon: Record<Resolution, number> = { '1m': 0, '1h': 0, '1d': 0 };
   private scanFrom = 1;
   private readonly saveHorizon: Statement<[string, number, number]>;
+  private readonly saveMinuteHorizon: Statement<[string, number, number]>;
 
   constructor(
     private readonly db: Database,
     private readonly tzOffsetMs: number,
     private readonly graceMs = DEFAULT_CLOSE_GRACE_MS,
+    private readonly minutes: MinuteSource | null = null,
   ) {
     migrateComponent(db, 'rollup-horizon', [
       {
@@ -80,9 +92,22 @@ export class OpenRollups {
       },
     ]);
     this.open = new RollupAccumulator(tzOffsetMs);
-    this.saveHorizon = db.prepare(
-      'INSERT INTO rollup_horizon (res, horizon, scan_from) VALUES (?, ?, ?) ON CONFLICT (res) DO UPDATE SET horizon = excluded.horizon, scan_from = excluded.scan_from',
-    );
+    const upsert = (table: string) =>
+      db.prepare<[string, number, number]>(
+        `INSERT INTO ${table} (res, horizon, scan_from) VALUES (?, ?, ?) ON CONFLICT (res) DO UPDATE SET horizon = excluded.horizon, scan_from = excluded.scan_from`,
+      );
+    this.saveHorizon = upsert('main.rollup_horizon');
+    this.saveMinuteHorizon = minutes ? upsert(minutes.horizonTable) : this.saveHorizon;
+  }
+
+  /** The card's copy of the 1m horizon (with a MinuteSource; when the RAM minutes are packed). */
+  saveCardHorizon(): void {
+    this.saveHorizon.run('1m', this.horizon['1m'], this.scanFrom);
+  }
+
+  /** Where the closed 1h buckets end: the 1m rows before it are final (minute-blocks.ts packs them). */
+  get hourHorizon(): number {
+    return this.horizon['1h'];
   }
 
   /** Reads the horizons (first run on an older file: everything in the tables counts as closed)
@@ -101,9 +126,16 @@ export class OpenRollups {
       })();
       this.scanFrom = nextSeq;
     }
-    for (const r of rows) {
-      if (r.res === '1m' || r.res === '1h' || r.res === '1d') this.horizon[r.res] = r.horizon;
-      if (r.res === '1m') this.scanFrom = r.scan_from;
+    // The RAM copy of the 1m horizon is newer than the card's, when it is there (no power cut).
+    const ram = this.minutes
+      ? (this.db
+          .prepare(`SELECT res, horizon, scan_from FROM ${this.minutes.horizonTable}`)
+          .all() as HorizonRow[])
+      : [];
+    for (const r of [...rows, ...ram]) {
+      if (r.res === '1m' || r.res === '1h' || r.res === '1d')
+        this.horizon[r.res] = Math.max(this.horizon[r.res], r.horizon);
+      if (r.res === '1m' && r.horizon >= this.horizon['1m']) this.scanFrom = r.scan_from;
     }
     this.rebuild();
   }
@@ -199,7 +231,8 @@ export class OpenRollups {
     for (const [res, b, series, a] of plan.upserts) rollups.writeOne(res, b, series, a);
     for (const res of RESOLUTIONS) {
       if (plan.horizon[res] !== this.horizon[res] || (res === '1m' && plan.scanFrom !== this.scanFrom)) {
-        this.saveHorizon.run(res, plan.horizon[res], res === '1m' ? plan.scanFrom : 0);
+        const save = res === '1m' ? this.saveMinuteHorizon : this.saveHorizon;
+        save.run(res, plan.horizon[res], res === '1m' ? plan.scanFrom : 0);
       }
     }
     return plan.upserts.length;
@@ -246,6 +279,12 @@ export class OpenRollups {
   /** Open `upper` buckets from the closed `lower` rows past the upper horizon + open `lower`. */
   private rollUp(lower: Resolution, upper: Resolution): void {
     const h = this.horizon[upper];
+    if (lower === '1m' && this.minutes) {
+      for (const [bucket, series, a] of this.minutes.from(h))
+        this.open.merge(upper, bucketStart(bucket, upper, this.tzOffsetMs), series, a);
+      this.rollUpOpen(lower, upper, h);
+      return;
+    }
     const rows = this.db.prepare(
       `SELECT bucket, series, cnt, n, vsum, vmin, vmax, vlast, last_ts, dsum, first_seq, last_seq FROM ${TABLE[lower]} WHERE bucket >= ?`,
     );
@@ -264,6 +303,11 @@ export class OpenRollups {
       };
       this.open.merge(upper, bucketStart(r.bucket ?? 0, upper, this.tzOffsetMs), r.series ?? 0, a);
     }
+    this.rollUpOpen(lower, upper, h);
+  }
+
+  /** The open `lower` buckets folded into the open `upper` ones (rebuild). */
+  private rollUpOpen(lower: Resolution, upper: Resolution, h: number): void {
     for (const b of this.open.buckets(lower)) {
       const ub = bucketStart(b, upper, this.tzOffsetMs);
       if (ub < h) continue;

@@ -104,19 +104,26 @@ describe('RAM tier', () => {
     const { clock, open, ramTier } = setup();
     let s = open();
     s.registerSink('influx');
-    write(s, clock, 0, 40); // the sink is down
-    clock.advance(61_000); // the next minute: its first seq is noted on the card (seq-time.ts)
+    s.registerSink('uplink');
+    write(s, clock, 0, 40); // influx is down
+    clock.advance(31_000);
     write(s, clock, 40, 20); // the first 40 move to the card at this flush
     expect(count(s, 'main.sample')).toBe(40);
+    const up = s.outbox('uplink');
+    up.ack(up.next(50)); // uplink's cursor (50) is written on the card
     s.db.close(); // the power goes: no clean close, and RAM is empty at boot
     rmSync(ramTier.dir, { recursive: true, force: true });
     s = open();
     expect(s.ram?.stats().lostAtStart).toBe(true);
     expect(s.integrityCheck()).toEqual(['ok']);
-    // The rows only in RAM are counted lost for the sink that had not acked them: at least
-    // those up to the last mark on the card (here 1 of the 20: the minute's first seq).
-    expect(s.stats().sinks[0]?.dropped.ram).toBe(1);
+    // The rows only in RAM are counted lost for the sink that had not acked them: at least those
+    // up to the last seq the card knows of (uplink's cursor: rows 41-50 of the 20 lost).
+    expect(s.stats().sinks.map((k) => [k.name, k.dropped.ram])).toEqual([
+      ['influx', 10],
+      ['uplink', 0],
+    ]);
     write(s, clock, 1000, 5);
+    expect(drain(s, 'uplink')).toEqual([1000, 1001, 1002, 1003, 1004]);
     expect(drain(s, 'influx')).toEqual([
       ...Array.from({ length: 40 }, (_, i) => i),
       1000,

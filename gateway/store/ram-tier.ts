@@ -100,6 +100,45 @@ function attachFile(db: Database, file: string): void {
     throw new Error(`quick_check: ${check.slice(0, 3).join('; ')}`);
 }
 
+const ROLLUP_COLUMNS = 'bucket, series, cnt, n, vsum, vmin, vmax, vlast, last_ts, dsum, first_seq, last_seq';
+
+/** The RAM file's tables: raw rows, closed 1-minute rollups until their hour is packed into the
+ * card (minute-blocks.ts), the 1m horizon that moves every minute (open-rollups.ts), its owner. */
+function createRamTables(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ram.sample (
+    seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL, flags INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS ram.rollup_1m (
+    bucket INTEGER NOT NULL, series INTEGER NOT NULL, cnt INTEGER NOT NULL, n INTEGER NOT NULL,
+    vsum REAL, vmin REAL, vmax REAL, vlast REAL, last_ts INTEGER, dsum REAL,
+    first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (bucket, series)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS ram.rollup_horizon (
+    res TEXT PRIMARY KEY, horizon INTEGER NOT NULL, scan_from INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS ram.ram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`);
+}
+
+/** Marks the RAM file as this store file's; rows of another one (a restore replaced it) are
+ * deleted, never mixed in. Returns whether there were such rows. */
+function claimRamFile(db: Database): boolean {
+  const identity = storeIdentity(db);
+  const owner = db.prepare("SELECT value FROM ram.ram_meta WHERE key = 'store'").pluck().get() as
+    | string
+    | undefined;
+  if (owner === identity) return false;
+  if (owner !== undefined)
+    db.exec('DELETE FROM ram.sample; DELETE FROM ram.rollup_1m; DELETE FROM ram.rollup_horizon');
+  db.prepare("INSERT OR REPLACE INTO ram.ram_meta (key, value) VALUES ('store', ?)").run(identity);
+  return owner !== undefined;
+}
+
+/** `sample` and `rollup_1m` as TEMP VIEWs over both tiers (found before the main tables). */
+function createViews(db: Database): void {
+  db.exec(`CREATE TEMP VIEW sample AS
+    SELECT seq, ts, series, value, flags FROM main.sample
+    UNION ALL SELECT seq, ts, series, value, flags FROM ram.sample;
+  CREATE TEMP VIEW rollup_1m AS
+    SELECT ${ROLLUP_COLUMNS} FROM main.rollup_1m UNION ALL SELECT ${ROLLUP_COLUMNS} FROM ram.rollup_1m;`);
+}
+
 /**
  * Attaches (creating if needed) the RAM file and defines the `sample` view over both tiers.
  * A RAM file that cannot be used (corrupt) is deleted and started afresh, reported as lost.
@@ -120,28 +159,11 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
       lost = true;
       attachFile(db, file);
     }
-    db.exec(`CREATE TABLE IF NOT EXISTS ram.sample (
-      seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL, flags INTEGER NOT NULL)`);
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS ram.ram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
-    );
-    const identity = storeIdentity(db);
-    const owner = db.prepare("SELECT value FROM ram.ram_meta WHERE key = 'store'").pluck().get() as
-      | string
-      | undefined;
-    if (owner !== identity) {
-      // Another store file's rows (a restore replaced it): not ours, never mixed in.
-      if (owner !== undefined) {
-        db.exec('DELETE FROM ram.sample');
-        foreign = true;
-      }
-      db.prepare("INSERT OR REPLACE INTO ram.ram_meta (key, value) VALUES ('store', ?)").run(identity);
-    }
+    createRamTables(db);
+    foreign = claimRamFile(db);
     // A move cut by kill -9 between the two commits: the card's copy wins.
     db.exec('DELETE FROM ram.sample WHERE EXISTS (SELECT 1 FROM main.sample m WHERE m.seq = ram.sample.seq)');
-    db.exec(`CREATE TEMP VIEW sample AS
-      SELECT seq, ts, series, value, flags FROM main.sample
-      UNION ALL SELECT seq, ts, series, value, flags FROM ram.sample`);
+    createViews(db);
   } catch (err) {
     throw new LinegateError(
       'LG_STORE_OPEN',

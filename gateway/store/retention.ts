@@ -132,6 +132,8 @@ export interface RetentionDeps {
   readonly freeSpace?: FreeSpace;
   /** Where raw rows are (default the card only): deletions cover every tier. */
   readonly rawTables?: RawTables;
+  /** The RAM tier's packed 1-minute rollups (minute-blocks.ts), deleted with the 1m rows. */
+  readonly minuteBlocks?: { deleteBefore(cutoff: number): number };
 }
 
 export class Retention {
@@ -157,7 +159,7 @@ export class Retention {
     lastEventBelow: Statement<[number], { m: number | null }>;
     deleteEventsThrough: Statement<[number]>;
     deleteQuarantine: Statement<[number]>;
-    deleteRollup: Record<Resolution, Statement<[number]>>;
+    deleteRollup: Record<Resolution, readonly Statement<[number]>[]>;
   };
 
   constructor(deps: RetentionDeps) {
@@ -193,9 +195,12 @@ export class Retention {
       deleteEventsThrough: db.prepare('DELETE FROM event WHERE seq <= ?'),
       deleteQuarantine: db.prepare('DELETE FROM quarantine WHERE at < ?'),
       deleteRollup: {
-        '1m': db.prepare('DELETE FROM rollup_1m WHERE bucket < ?'),
-        '1h': db.prepare('DELETE FROM rollup_1h WHERE bucket < ?'),
-        '1d': db.prepare('DELETE FROM rollup_1d WHERE bucket < ?'),
+        // With the RAM tier `rollup_1m` is a view over the card's table and the RAM one.
+        '1m': (deps.minuteBlocks ? ['main.rollup_1m', 'ram.rollup_1m'] : ['main.rollup_1m']).map((t) =>
+          db.prepare(`DELETE FROM ${t} WHERE bucket < ?`),
+        ),
+        '1h': [db.prepare('DELETE FROM rollup_1h WHERE bucket < ?')],
+        '1d': [db.prepare('DELETE FROM rollup_1d WHERE bucket < ?')],
       },
     };
   }
@@ -335,7 +340,9 @@ export class Retention {
     let rollups = 0;
     for (const res of ['1m', '1h', '1d'] as const) {
       const keep = p.rollupRetentionMs[res];
-      if (keep !== null) rollups += this.stmt.deleteRollup[res].run(now - keep).changes;
+      if (keep === null) continue;
+      for (const del of this.stmt.deleteRollup[res]) rollups += del.run(now - keep).changes;
+      if (res === '1m') rollups += this.deps.minuteBlocks?.deleteBefore(now - keep) ?? 0;
     }
     const quarantine = this.stmt.deleteQuarantine.run(now - p.quarantineRetentionMs).changes;
 

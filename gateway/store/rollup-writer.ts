@@ -40,9 +40,10 @@ ON CONFLICT (bucket, series) DO UPDATE SET
 export class RollupWriter {
   private readonly upserts: Record<Resolution, Statement<UpsertArgs>>;
 
-  constructor(db: Database) {
+  /** `minuteTable`: where closed 1-minute rows go (the RAM tier's `ram.rollup_1m`, minute-blocks.ts). */
+  constructor(db: Database, minuteTable = 'main.rollup_1m') {
     this.upserts = {
-      '1m': db.prepare(upsertSql('rollup_1m')),
+      '1m': db.prepare(upsertSql(minuteTable)),
       '1h': db.prepare(upsertSql('rollup_1h')),
       '1d': db.prepare(upsertSql('rollup_1d')),
     };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { LinegateError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import type { Counters } from './counters.js';
+import type { MinuteSource } from './open-rollups.js';
 import type { RawTables } from './raw-tables.js';
 import type { SeqTimeline } from './seq-time.js';
 import type { SeriesDictionary } from './series.js';
@@ -46,6 +47,8 @@ export interface SampleWriterOptions {
   readonly raw?: RawStorage;
   /** Where raw rows go (raw-tables.ts); default the card only. */
   readonly rawTables?: RawTables;
+  /** Closed 1-minute rows in RAM (minute-blocks.ts); default the card's rollup_1m. */
+  readonly minutes?: { readonly table: string; readonly source: MinuteSource };
 }
 
 /** When the writer checks the disk cap after a flush (checkCap). */

@@ -96,7 +96,7 @@ export class SampleWriter {
     this.series = opts.series ?? new SeriesDictionary(db);
     this.counters = opts.counters ?? new Counters(db);
     this.timeline = opts.timeline ?? new SeqTimeline(db);
-    this.rollups = new RollupWriter(db);
+    this.rollups = new RollupWriter(db, opts.minutes?.table);
     this.filter = opts.raw?.onChange
       ? new ChangeFilter({ deadband: Math.max(0, opts.raw.deadband), heartbeatMs: opts.raw.heartbeatMs })
       : null;
@@ -114,7 +114,7 @@ export class SampleWriter {
       coalesce((SELECT max(cursor) FROM sink), 0), coalesce((SELECT max(seq) FROM quarantine), 0),
       coalesce((SELECT max(first_seq) FROM seq_time), 0)) AS s`);
     this.nextSeq = this.readNextSeq();
-    this.openRollups = new OpenRollups(db, this.tzOffsetMs);
+    this.openRollups = new OpenRollups(db, this.tzOffsetMs, undefined, opts.minutes?.source ?? null);
     this.openRollups.load(this.nextSeq);
   }
 

@@ -1,6 +1,7 @@
 /**
  * When rows were written, coarsely: the `seq_time` table holds one row per minute of writing,
- * (first seq written in that minute, write time). Age-based retention turns "older than X"
+ * (first seq written in that minute, write time); with the RAM tier one per hour (`segmentMs`),
+ * read "minute" below as "segment". Age-based retention turns "older than X"
  * into "seq below B" with it, so deletions are seq-prefix range deletes on the rowid and the
  * raw table needs no ts index.
  *
@@ -18,12 +19,16 @@ import type { Database, Statement } from 'better-sqlite3';
 export const MINUTE_MS = 60_000;
 
 export class SeqTimeline {
+  /** `segmentMs`: the unit of the entries (a minute; an hour with the RAM tier: one card write an hour). */
   private readonly insert: Statement<[number, number]>;
   private readonly iterate: Statement<[], { first_seq: number; ts: number }>;
   private readonly prune: Statement<[number]>;
   private lastMinute: number | null = null;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly segmentMs = MINUTE_MS,
+  ) {
     this.insert = db.prepare('INSERT OR IGNORE INTO seq_time (first_seq, ts) VALUES (?, ?)');
     this.iterate = db.prepare('SELECT first_seq, ts FROM seq_time ORDER BY first_seq');
     this.prune = db.prepare(
@@ -36,11 +41,11 @@ export class SeqTimeline {
    * Returns a token for `rolledBack` in case the transaction fails.
    */
   beforeWrite(firstSeq: number, now: number): number | null {
-    const minute = Math.floor(now / MINUTE_MS);
+    const segment = Math.floor(now / this.segmentMs);
     const previous = this.lastMinute;
-    if (minute !== previous) {
+    if (segment !== previous) {
       this.insert.run(firstSeq, now);
-      this.lastMinute = minute;
+      this.lastMinute = segment;
     }
     return previous;
   }
@@ -56,7 +61,7 @@ export class SeqTimeline {
    */
   boundary(cutoff: number): number {
     for (const e of this.iterate.iterate()) {
-      const segmentEnd = Math.floor(e.ts / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+      const segmentEnd = Math.floor(e.ts / this.segmentMs) * this.segmentMs + this.segmentMs;
       if (segmentEnd > cutoff) return e.first_seq;
     }
     return Number.POSITIVE_INFINITY;

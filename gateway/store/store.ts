@@ -15,6 +15,7 @@ import { LinegateError } from '../core/errors.js';
 import { Counters } from './counters.js';
 import { type OpenDatabaseOptions, openDatabase, type Recovery } from './database.js';
 import { History, type HistoryQuery, type HistoryResult } from './history.js';
+import { MinuteBlocks } from './minute-blocks.js';
 import { StoreOutbox } from './outbox.js';
 import { attachRamTier, RAM_TABLES, RamTier, type RamTierOptions, rowsLostWithRam } from './ram-tier.js';
 import { CARD_ONLY, type RawTables } from './raw-tables.js';
@@ -32,10 +33,12 @@ import {
   type StoreEvent,
   type StoreSample,
 } from './sample-writer.js';
-import { SeqTimeline } from './seq-time.js';
+import { MINUTE_MS, SeqTimeline } from './seq-time.js';
 import { SeriesDictionary } from './series.js';
 import { type RegisterSinkOptions, SinkRegistry } from './sinks.js';
 import { StatsReader, type StoreStats } from './stats.js';
+
+const HOUR_MS = 3_600_000;
 
 export interface StoreOptions
   extends Pick<OpenDatabaseOptions, 'dataDir' | 'fileName' | 'walAutocheckpointPages' | 'cacheKiB'>,
@@ -75,6 +78,7 @@ export class Store {
   private readonly rawTables: RawTables;
   /** The RAM tier, when configured. */
   readonly ram: RamTier | null;
+  private readonly minuteBlocks: MinuteBlocks | null;
   private closed = false;
   private acksWrittenAt: number;
 
@@ -90,12 +94,15 @@ export class Store {
     const ram = opts.ramTier ? attachRamTier(db, this.path, opts.ramTier) : null;
     this.rawTables = ram ? RAM_TABLES : CARD_ONLY;
     this.ram = ram && opts.ramTier ? new RamTier(db, ram, opts.ramTier) : null;
+    const blocks = ram ? new MinuteBlocks(db) : null;
+    this.minuteBlocks = blocks;
     const rawTables = this.rawTables;
     this.series = new SeriesDictionary(db);
     this.sinks = new SinkRegistry(db, now, (opts.ackPersistMs ?? 0) > 0, rawTables);
     this.acksWrittenAt = now();
     const counters = new Counters(db);
-    const timeline = new SeqTimeline(db);
+    // With the RAM tier the card learns when rows were written once an hour, not once a minute.
+    const timeline = new SeqTimeline(db, ram ? HOUR_MS : MINUTE_MS);
     this.retention = new Retention({
       db,
       path: this.path,
@@ -107,6 +114,7 @@ export class Store {
       log: opts.log,
       freeSpace: opts.freeSpace,
       rawTables,
+      ...(blocks ? { minuteBlocks: blocks } : {}),
     });
     this.writer = new SampleWriter(db, {
       maxBatch: opts.maxBatch,
@@ -120,6 +128,14 @@ export class Store {
       timeline,
       space: this.retention,
       rawTables,
+      ...(blocks
+        ? {
+            minutes: {
+              table: 'ram.rollup_1m',
+              source: { horizonTable: 'ram.rollup_horizon', from: (b: number) => blocks.allFrom(b) },
+            },
+          }
+        : {}),
     });
     this.historyReader = new History({
       db,
@@ -129,6 +145,7 @@ export class Store {
       now,
       open: this.writer.openRollups,
       rawTables,
+      ...(blocks ? { minutes: blocks } : {}),
     });
     this.statsReader = new StatsReader({
       db,
@@ -174,6 +191,7 @@ export class Store {
     const now = (this.opts.now ?? Date.now)();
     if (every > 0 && now - this.acksWrittenAt >= every) this.persistAcks(now);
     if (this.ram) this.maintainRam(now);
+    if (this.minuteBlocks) this.packMinutes(this.writer.openRollups.hourHorizon);
     return r;
   }
 
@@ -192,6 +210,18 @@ export class Store {
       { file, unsentBySink: lost },
       'RAM tier started empty (power cut or reboot): the rows it held are gone',
     );
+  }
+
+  /** The RAM tier's closed minutes before `below` into the card's blocks, with the card's copy of the 1m horizon. */
+  private packMinutes(below: number): void {
+    try {
+      if ((this.minuteBlocks as MinuteBlocks).pack(below) > 0) this.writer.openRollups.saveCardHorizon();
+    } catch (err) {
+      this.opts.log?.warn(
+        { err },
+        'RAM tier: 1-minute rollups not packed to the card, trying again at the next flush',
+      );
+    }
   }
 
   /** At close: the rows in RAM no sink has acked go to the card (a reboot empties RAM). */
@@ -307,6 +337,8 @@ export class Store {
         }
       }
       if (unwritten === 0) this.writer.closeMinutes();
+      // A reboot empties RAM: every closed minute goes to the card, the open hour's too.
+      if (this.minuteBlocks && unwritten === 0) this.packMinutes(Number.MAX_SAFE_INTEGER);
       this.persistAcks((this.opts.now ?? Date.now)());
       this.spillRam();
     } finally {
