@@ -10,6 +10,7 @@ const t = tempStores();
 afterEach(() => t.cleanup());
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 function setup(over: Partial<RamTierOptions> = {}) {
   const dir = t.dir();
@@ -105,22 +106,25 @@ describe('RAM tier', () => {
     let s = open();
     s.registerSink('influx');
     s.registerSink('uplink');
-    write(s, clock, 0, 40); // influx is down
-    clock.advance(31_000);
-    write(s, clock, 40, 20); // the first 40 move to the card at this flush
-    expect(count(s, 'main.sample')).toBe(40);
     const up = s.outbox('uplink');
-    up.ack(up.next(50)); // uplink's cursor (50) is written on the card
+    write(s, clock, 0, 40); // influx is down, uplink is not
+    up.ack(up.next(40));
+    clock.advance(HOUR + 10_000);
+    // The hour closed: its rollups and the cursors (uplink 40) go to the card, and the 40 rows
+    // influx has not acked (older than 30 s); the card notes the hour's first seq (41).
+    write(s, clock, 40, 20);
+    expect(count(s, 'main.sample')).toBe(40);
+    up.ack(up.next(10)); // uplink's cursor 50: in RAM only
     s.db.close(); // the power goes: no clean close, and RAM is empty at boot
     rmSync(ramTier.dir, { recursive: true, force: true });
     s = open();
     expect(s.ram?.stats().lostAtStart).toBe(true);
     expect(s.integrityCheck()).toEqual(['ok']);
-    // The rows only in RAM are counted lost for the sink that had not acked them: at least those
-    // up to the last seq the card knows of (uplink's cursor: rows 41-50 of the 20 lost).
+    // The rows only in RAM are counted lost for the sinks that had not acked them as far as the
+    // card knows: up to the last seq it knows of (41, the hour's first), above their cursors.
     expect(s.stats().sinks.map((k) => [k.name, k.dropped.ram])).toEqual([
-      ['influx', 10],
-      ['uplink', 0],
+      ['influx', 1],
+      ['uplink', 1],
     ]);
     write(s, clock, 1000, 5);
     expect(drain(s, 'uplink')).toEqual([1000, 1001, 1002, 1003, 1004]);

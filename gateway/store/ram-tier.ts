@@ -46,6 +46,7 @@ export interface RamTierOptions {
 export const RAM_TABLES: RawTables = Object.freeze({
   tables: ['main.sample', 'ram.sample'],
   insertInto: 'ram.sample',
+  cursorMirror: 'ram.sink_cursor',
 });
 
 export interface RamTierStats {
@@ -103,7 +104,8 @@ function attachFile(db: Database, file: string): void {
 const ROLLUP_COLUMNS = 'bucket, series, cnt, n, vsum, vmin, vmax, vlast, last_ts, dsum, first_seq, last_seq';
 
 /** The RAM file's tables: raw rows, closed 1-minute rollups until their hour is packed into the
- * card (minute-blocks.ts), the 1m horizon that moves every minute (open-rollups.ts), its owner. */
+ * card (minute-blocks.ts), the 1m horizon that moves every minute (open-rollups.ts), the sink
+ * cursors written at every ack (sinks.ts; the card gets them hourly), its owner. */
 function createRamTables(db: Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS ram.sample (
     seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL, flags INTEGER NOT NULL);
@@ -113,6 +115,7 @@ function createRamTables(db: Database): void {
     first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (bucket, series)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS ram.rollup_horizon (
     res TEXT PRIMARY KEY, horizon INTEGER NOT NULL, scan_from INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS ram.sink_cursor (name TEXT PRIMARY KEY, cursor INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS ram.ram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`);
 }
 
@@ -125,7 +128,9 @@ function claimRamFile(db: Database): boolean {
     | undefined;
   if (owner === identity) return false;
   if (owner !== undefined)
-    db.exec('DELETE FROM ram.sample; DELETE FROM ram.rollup_1m; DELETE FROM ram.rollup_horizon');
+    db.exec(
+      'DELETE FROM ram.sample; DELETE FROM ram.rollup_1m; DELETE FROM ram.rollup_horizon; DELETE FROM ram.sink_cursor',
+    );
   db.prepare("INSERT OR REPLACE INTO ram.ram_meta (key, value) VALUES ('store', ?)").run(identity);
   return owner !== undefined;
 }

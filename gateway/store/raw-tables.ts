@@ -14,6 +14,8 @@ export interface RawTables {
   readonly tables: readonly string[];
   /** Where new rows are inserted. */
   readonly insertInto: string;
+  /** The RAM tier's copy of the sink cursors (sinks.ts), newer than the card's when present. */
+  readonly cursorMirror?: string;
 }
 
 export const CARD_ONLY: RawTables = Object.freeze({ tables: ['main.sample'], insertInto: 'main.sample' });

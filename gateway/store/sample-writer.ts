@@ -112,7 +112,9 @@ export class SampleWriter {
     this.selectNextSeq = db.prepare(`SELECT 1 + max(
       coalesce(${seqEdgeSql(rawTables, 'max')}, 0), coalesce((SELECT max(seq) FROM event), 0),
       coalesce((SELECT max(cursor) FROM sink), 0), coalesce((SELECT max(seq) FROM quarantine), 0),
-      coalesce((SELECT max(first_seq) FROM seq_time), 0)) AS s`);
+      coalesce((SELECT max(first_seq) FROM seq_time), 0)${
+        rawTables.cursorMirror ? `, coalesce((SELECT max(cursor) FROM ${rawTables.cursorMirror}), 0)` : ''
+      }) AS s`);
     this.nextSeq = this.readNextSeq();
     this.openRollups = new OpenRollups(db, this.tzOffsetMs, undefined, opts.minutes?.source ?? null);
     this.openRollups.load(this.nextSeq);

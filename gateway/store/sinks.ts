@@ -21,6 +21,11 @@
  * `ackPersistMs` and at close). Every reader sees the cursor in memory. After a crash the
  * cursor is the last one written: the rows acked since then are offered again (identical rows,
  * at-least-once), none is skipped. It saves the card one page write per ack (docs/sd-writes.md).
+ *
+ * With the RAM tier (`raw.cursorMirror`) each deferred ack is also written at once to the RAM
+ * file's copy of the cursors (tmpfs: a kill -9 then resends nothing, as without deferral) and
+ * stays deferred for the card; a start reads the copy back (newer than the card's cursor unless
+ * RAM was lost, a power cut: then the rows acked since the card's cursor are offered again).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
@@ -70,6 +75,8 @@ export class SinkRegistry {
   private readonly persistAll: (cursors: readonly [string, number][]) => void;
   /** Acks in memory only (deferAcks), by sink: the cursor to write. */
   private readonly deferred = new Map<string, number>();
+  private readonly mirrorUpsert: Statement<[string, number]> | null = null;
+  private readonly mirrorDelete: Statement<[string]> | null = null;
 
   constructor(
     db: Database,
@@ -108,6 +115,18 @@ export class SinkRegistry {
     this.persistAll = db.transaction((cursors: readonly [string, number][]) => {
       for (const [name, seq] of cursors) this.advance.run(seq, name);
     });
+    if (raw.cursorMirror) {
+      const mirror = raw.cursorMirror;
+      this.mirrorUpsert = db.prepare<[string, number]>(
+        `INSERT INTO ${mirror} (name, cursor) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET cursor = max(cursor, excluded.cursor)`,
+      );
+      this.mirrorDelete = db.prepare(`DELETE FROM ${mirror} WHERE name = ?`);
+      const card = new Map(this.selectAll.all().map((s) => [s.name, s.cursor]));
+      for (const m of db.prepare(`SELECT name, cursor FROM ${mirror}`).all() as SinkCursor[]) {
+        const c = card.get(m.name);
+        if (c !== undefined && m.cursor > c) this.deferred.set(m.name, m.cursor);
+      }
+    }
   }
 
   register(name: string, opts: RegisterSinkOptions = {}): void {
@@ -118,6 +137,7 @@ export class SinkRegistry {
 
   unregister(name: string): void {
     this.deferred.delete(name);
+    this.mirrorDelete?.run(name);
     this.remove.run(name);
     this.removeLane.run(name);
   }
@@ -142,7 +162,10 @@ export class SinkRegistry {
     const pending = this.deferred.get(name) ?? 0;
     if (this.deferAcks && !this.selectLane.get(name)) {
       this.cursor(name); // refuses an unregistered sink
-      if (seq > pending) this.deferred.set(name, seq);
+      if (seq > pending) {
+        this.deferred.set(name, seq);
+        this.mirrorUpsert?.run(name, seq);
+      }
       return;
     }
     this.advanceAndClose(name, Math.max(seq, pending));

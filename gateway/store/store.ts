@@ -52,7 +52,8 @@ export interface StoreOptions
   /**
    * 0 (default): every sink ack is its own commit. > 0: acks move the cursors in memory and are
    * written by `flush()` at most this often and at `close()`; after a crash the rows acked
-   * since are offered again (identical rows), fewer writes to the card (sinks.ts).
+   * since are offered again (identical rows), fewer writes to the card (sinks.ts). Ignored with
+   * the RAM tier: cursors go to RAM at each ack and to the card hourly and at close.
    */
   readonly ackPersistMs?: number;
   /** Raw samples in a RAM file first, on the card only when not acked in time (ram-tier.ts). */
@@ -98,7 +99,8 @@ export class Store {
     this.minuteBlocks = blocks;
     const rawTables = this.rawTables;
     this.series = new SeriesDictionary(db);
-    this.sinks = new SinkRegistry(db, now, (opts.ackPersistMs ?? 0) > 0, rawTables);
+    // With the RAM tier acks are written to RAM at once (sinks.ts), to the card hourly and at close.
+    this.sinks = new SinkRegistry(db, now, ram !== null || (opts.ackPersistMs ?? 0) > 0, rawTables);
     this.acksWrittenAt = now();
     const counters = new Counters(db);
     // With the RAM tier the card learns when rows were written once an hour, not once a minute.
@@ -189,7 +191,7 @@ export class Store {
     const r = this.writer.flush();
     const every = this.opts.ackPersistMs ?? 0;
     const now = (this.opts.now ?? Date.now)();
-    if (every > 0 && now - this.acksWrittenAt >= every) this.persistAcks(now);
+    if (!this.ram && every > 0 && now - this.acksWrittenAt >= every) this.persistAcks(now);
     if (this.ram) this.maintainRam(now);
     if (this.minuteBlocks) this.packMinutes(this.writer.openRollups.hourHorizon);
     return r;
@@ -215,7 +217,9 @@ export class Store {
   /** The RAM tier's closed minutes before `below` into the card's blocks, with the card's copy of the 1m horizon. */
   private packMinutes(below: number): void {
     try {
-      if ((this.minuteBlocks as MinuteBlocks).pack(below) > 0) this.writer.openRollups.saveCardHorizon();
+      if ((this.minuteBlocks as MinuteBlocks).pack(below) === 0) return;
+      this.writer.openRollups.saveCardHorizon();
+      this.persistAcks((this.opts.now ?? Date.now)()); // the card's cursors: once an hour
     } catch (err) {
       this.opts.log?.warn(
         { err },
