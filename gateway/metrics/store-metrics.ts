@@ -66,6 +66,24 @@ export function storeMetrics(registry: Registry, inputs: StoreInputs): void {
       emit({ kind: 'event' }, s.writer.pendingEvents);
     }),
   );
+  gauge(
+    'linegate_store_ram_bytes',
+    'RAM tier (store.ramTier): pages in use in the RAM file, and its bound. Absent without a RAM tier.',
+    ['kind'],
+    store((s, emit) => {
+      if (!s.ram) return;
+      emit({ kind: 'used' }, s.ram.bytes);
+      emit({ kind: 'max' }, s.ram.maxBytes);
+    }),
+  );
+  counter(
+    'linegate_store_ram_moved_rows_total',
+    'RAM tier: raw rows moved to the card since the start, because no sink acked them in time or at a stop. Absent without a RAM tier.',
+    [],
+    store((s, emit) => {
+      if (s.ram) emit({}, s.ram.spilled);
+    }),
+  );
   counter(
     'linegate_samples_dropped_total',
     'Samples the store let go of, by reason: shed (raw rows deleted by the disk cap, sent or not), memory (never stored: the disk stayed full). Counted across restarts.',
