@@ -247,6 +247,26 @@ describe('RAM tier', () => {
     expect(() => open()).toThrow(ramTier.dir);
   });
 
+  it('removes RAM files whose store file is gone, and leaves the others', () => {
+    const a = setup();
+    const b = setup({ dir: a.ramTier.dir });
+    const sa = a.open();
+    const sb = b.open();
+    write(sa, a.clock, 0, 5);
+    write(sb, b.clock, 0, 5);
+    sb.close();
+    rmSync(join(b.dir, 'data'), { recursive: true, force: true }); // b's data directory deleted
+    sa.close();
+    writeFileSync(join(a.ramTier.dir, 'ram-0123456789ab.db'), 'not a database'); // unreadable: left
+    const again = a.open();
+    expect(again.ram?.stats()).toMatchObject({ lostAtStart: false });
+    expect(
+      readdirSync(a.ramTier.dir)
+        .filter((f) => f.endsWith('.db'))
+        .sort(),
+    ).toEqual([again.ram?.stats().file.split('/').at(-1), 'ram-0123456789ab.db'].sort());
+  });
+
   it('two data directories never share a RAM file', () => {
     const a = setup();
     const b = setup({ dir: a.ramTier.dir });

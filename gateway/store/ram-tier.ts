@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
+import { removeOrphanRamFiles } from './ram-orphans.js';
 import type { RawTables } from './raw-tables.js';
 
 export interface RamTierOptions {
@@ -69,6 +70,8 @@ export interface AttachedRamTier {
   readonly lost: boolean;
   /** The RAM file held rows of another store file (replaced by a restore): they were deleted. */
   readonly foreign: boolean;
+  /** RAM files of store files that no longer exist, removed from the directory (ram-orphans.ts). */
+  readonly orphans: readonly string[];
 }
 
 /**
@@ -121,11 +124,13 @@ function createRamTables(db: Database): void {
 
 /** Marks the RAM file as this store file's; rows of another one (a restore replaced it) are
  * deleted, never mixed in. Returns whether there were such rows. */
-function claimRamFile(db: Database): boolean {
+function claimRamFile(db: Database, mainPath: string): boolean {
   const identity = storeIdentity(db);
   const owner = db.prepare("SELECT value FROM ram.ram_meta WHERE key = 'store'").pluck().get() as
     | string
     | undefined;
+  // The store file's path, for ram-orphans.ts.
+  db.prepare("INSERT OR REPLACE INTO ram.ram_meta (key, value) VALUES ('path', ?)").run(mainPath);
   if (owner === identity) return false;
   if (owner !== undefined)
     db.exec(
@@ -152,6 +157,7 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
   const file = join(opts.dir, ramFileName(mainPath));
   let lost = false;
   let foreign = false;
+  let orphans: string[] = [];
   try {
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     // Missing while the store has written rows before: RAM was emptied (a power cut, a reboot).
@@ -165,7 +171,8 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
       attachFile(db, file);
     }
     createRamTables(db);
-    foreign = claimRamFile(db);
+    foreign = claimRamFile(db, mainPath);
+    orphans = removeOrphanRamFiles(opts.dir, file);
     // A move cut by kill -9 between the two commits: the card's copy wins.
     db.exec('DELETE FROM ram.sample WHERE EXISTS (SELECT 1 FROM main.sample m WHERE m.seq = ram.sample.seq)');
     createViews(db);
@@ -177,7 +184,7 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
       { cause: err },
     );
   }
-  return { file, lost, foreign };
+  return { file, lost, foreign, orphans };
 }
 
 /**

@@ -161,6 +161,11 @@ export class Store {
       ...(this.ram ? { ram: () => (this.ram as RamTier).stats() } : {}),
     });
     if (ram?.lost) this.countRamLoss(counters, ram.file);
+    if (ram && ram.orphans.length > 0)
+      opts.log?.info(
+        { dir: opts.ramTier?.dir, removed: ram.orphans },
+        'RAM tier: files of deleted stores removed',
+      );
     if (ram?.foreign)
       opts.log?.warn({ file: ram.file }, 'RAM tier held rows of a replaced database (restore): deleted');
   }
