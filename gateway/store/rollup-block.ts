@@ -14,7 +14,7 @@
  * Pure functions; `decodeBlock(hour, encodeBlock(hour, m))` gives back `m` exactly (test beside).
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { RollupAgg } from './rollup.js';
+import { emptyAgg, type RollupAgg } from './rollup.js';
 
 const MINUTE_MS = 60_000;
 const VERSION = 1;
@@ -79,18 +79,7 @@ export function decodeBlock(hour: number, data: Buffer): [number, RollupAgg][] {
   const k = buckets.length;
   if (buf.length !== 1 + 8 + k * 8 + k * FLOATS.length * 8)
     throw new Error('rollup block length does not match');
-  const out: RollupAgg[] = buckets.map(() => ({
-    cnt: 0,
-    n: 0,
-    sum: null,
-    min: null,
-    max: null,
-    last: null,
-    lastTs: null,
-    dsum: null,
-    firstSeq: 0,
-    lastSeq: 0,
-  }));
+  const out: RollupAgg[] = buckets.map(() => emptyAgg(0));
   let at = 9;
   for (const col of ['cnt', 'n'] as const) {
     for (const a of out) {
