@@ -17,7 +17,8 @@ import { type OpenDatabaseOptions, openDatabase, type Recovery } from './databas
 import { History, type HistoryQuery, type HistoryResult } from './history.js';
 import { MinuteBlocks } from './minute-blocks.js';
 import { StoreOutbox } from './outbox.js';
-import { attachRamTier, RAM_TABLES, RamTier, type RamTierOptions, rowsLostWithRam } from './ram-tier.js';
+import { RamDuties } from './ram-duties.js';
+import { attachRamTier, RAM_TABLES, RamTier, type RamTierOptions } from './ram-tier.js';
 import { CARD_ONLY, type RawTables } from './raw-tables.js';
 import {
   type AgeResult,
@@ -79,7 +80,7 @@ export class Store {
   private readonly rawTables: RawTables;
   /** The RAM tier, when configured. */
   readonly ram: RamTier | null;
-  private readonly minuteBlocks: MinuteBlocks | null;
+  private readonly ramDuties: RamDuties | null;
   private closed = false;
   private acksWrittenAt: number;
 
@@ -96,7 +97,6 @@ export class Store {
     this.rawTables = ram ? RAM_TABLES : CARD_ONLY;
     this.ram = ram && opts.ramTier ? new RamTier(db, ram, opts.ramTier) : null;
     const blocks = ram ? new MinuteBlocks(db) : null;
-    this.minuteBlocks = blocks;
     const rawTables = this.rawTables;
     this.series = new SeriesDictionary(db);
     // With the RAM tier acks are written to RAM at once (sinks.ts), to the card hourly and at close.
@@ -160,7 +160,19 @@ export class Store {
       rawTables,
       ...(this.ram ? { ram: () => (this.ram as RamTier).stats() } : {}),
     });
-    if (ram?.lost) this.countRamLoss(counters, ram.file);
+    this.ramDuties =
+      this.ram && blocks
+        ? new RamDuties({
+            db,
+            ram: this.ram,
+            blocks,
+            sinks: this.sinks,
+            writer: this.writer,
+            persistAcks: () => this.persistAcks(now()),
+            log: opts.log,
+          })
+        : null;
+    if (ram?.lost) this.ramDuties?.countLoss(counters, ram.file);
     if (ram && ram.orphans.length > 0)
       opts.log?.info(
         { dir: opts.ramTier?.dir, removed: ram.orphans },
@@ -197,67 +209,8 @@ export class Store {
     const every = this.opts.ackPersistMs ?? 0;
     const now = (this.opts.now ?? Date.now)();
     if (!this.ram && every > 0 && now - this.acksWrittenAt >= every) this.persistAcks(now);
-    if (this.ram) this.maintainRam(now);
-    if (this.minuteBlocks) this.packMinutes(this.writer.openRollups.hourHorizon);
+    this.ramDuties?.afterFlush(now);
     return r;
-  }
-
-  /** A lost RAM tier: the rows each sink had not acked are counted (reason `ram`). */
-  private countRamLoss(counters: Counters, file: string): void {
-    const top = this.writer.seqToWrite - 1;
-    const lost: Record<string, number> = {};
-    this.db.transaction(() => {
-      for (const { name, cursor } of this.sinks.list()) {
-        lost[name] = rowsLostWithRam(this.db, cursor, top);
-        counters.add('ram', name, lost[name] as number);
-      }
-      this.sinks.dropAllLanes();
-    })();
-    this.opts.log?.warn(
-      { file, unsentBySink: lost },
-      'RAM tier started empty (power cut or reboot): the rows it held are gone',
-    );
-  }
-
-  /** The RAM tier's closed minutes before `below` into the card's blocks, with the card's copy of the 1m horizon. */
-  private packMinutes(below: number): void {
-    try {
-      if ((this.minuteBlocks as MinuteBlocks).pack(below) === 0) return;
-      this.writer.openRollups.saveCardHorizon();
-      this.persistAcks((this.opts.now ?? Date.now)()); // the card's cursors: once an hour
-    } catch (err) {
-      this.opts.log?.warn(
-        { err },
-        'RAM tier: 1-minute rollups not packed to the card, trying again at the next flush',
-      );
-    }
-  }
-
-  /** At close: the rows in RAM no sink has acked go to the card (a reboot empties RAM). */
-  private spillRam(): void {
-    if (!this.ram) return;
-    try {
-      const moved = this.ram.spillUnacked(this.ackedByAll());
-      if (moved > 0) this.opts.log?.info({ moved }, 'RAM tier: unacked rows moved to the card');
-    } catch (err) {
-      this.opts.log?.error({ err }, 'RAM tier: unacked rows could not be moved to the card');
-    }
-  }
-
-  /** Every row with seq <= this is acked by every sink (Infinity with no sink). */
-  private ackedByAll(): number {
-    let min = Number.POSITIVE_INFINITY;
-    for (const s of this.sinks.list()) min = Math.min(min, s.cursor);
-    return min;
-  }
-
-  /** Moves what is due to the card, drops what is acked and old; a failure waits for the next flush. */
-  private maintainRam(now: number): void {
-    try {
-      (this.ram as RamTier).maintain(now, this.ackedByAll(), this.sinks.lastSeq());
-    } catch (err) {
-      this.opts.log?.warn({ err }, 'RAM tier: rows not moved to the card, trying again at the next flush');
-    }
   }
 
   /** Writes the acks kept in memory (ackPersistMs); a failure keeps them for the next try. */
@@ -347,9 +300,9 @@ export class Store {
       }
       if (unwritten === 0) this.writer.closeMinutes();
       // A reboot empties RAM: every closed minute goes to the card, the open hour's too.
-      if (this.minuteBlocks && unwritten === 0) this.packMinutes(Number.MAX_SAFE_INTEGER);
+      if (unwritten === 0) this.ramDuties?.packAll();
       this.persistAcks((this.opts.now ?? Date.now)());
-      this.spillRam();
+      this.ramDuties?.spillUnacked();
     } finally {
       this.closed = true;
       this.outboxes.clear();
