@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RamTierOptions } from './ram-tier.js';
@@ -265,6 +265,22 @@ describe('RAM tier', () => {
         .filter((f) => f.endsWith('.db'))
         .sort(),
     ).toEqual([again.ram?.stats().file.split('/').at(-1), 'ram-0123456789ab.db'].sort());
+  });
+
+  it('says whether its directory is on a RAM file system (/dev/shm is, the checkout is not)', () => {
+    const opts = { spillAfterMs: 1000, keepMs: 1000, maxBytes: 1 << 20 };
+    const shm = mkdtempSync('/dev/shm/linegate-test-');
+    const disk = mkdtempSync(join(process.cwd(), '.ram-test-'));
+    try {
+      expect(t.open(join(t.dir(), 'data'), { ramTier: { dir: shm, ...opts } }).ram?.stats().inRam).toBe(true);
+      expect(t.open(join(t.dir(), 'data'), { ramTier: { dir: disk, ...opts } }).ram?.stats().inRam).toBe(
+        false,
+      );
+    } finally {
+      t.cleanup();
+      rmSync(shm, { recursive: true, force: true });
+      rmSync(disk, { recursive: true, force: true });
+    }
   });
 
   it('two data directories never share a RAM file', () => {

@@ -26,7 +26,7 @@
  * any statement is prepared; then `maintain()` after each flush and `spillUnacked()` before close.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { LinegateError } from '../core/errors.js';
@@ -63,6 +63,8 @@ export interface RamTierStats {
   readonly lostAtStart: boolean;
   /** True when it held rows of another store file (replaced by a restore), deleted at start. */
   readonly foreign: boolean;
+  /** False when the directory is not on a RAM file system (the card gets the writes anyway). */
+  readonly inRam: boolean;
 }
 
 export interface AttachedRamTier {
@@ -72,7 +74,12 @@ export interface AttachedRamTier {
   readonly foreign: boolean;
   /** RAM files of store files that no longer exist, removed from the directory (ram-orphans.ts). */
   readonly orphans: readonly string[];
+  /** False when `dir` is not on a RAM file system (tmpfs, ramfs): the card gets the writes anyway. */
+  readonly inRam: boolean;
 }
+
+/** statfs f_type of tmpfs and ramfs (linux/magic.h). */
+const RAM_FS_TYPES = new Set([0x01021994, 0x858458f6]);
 
 /**
  * The store file's identity (a random id made once; `restore` drops it, so a restored file gets
@@ -184,7 +191,7 @@ export function attachRamTier(db: Database, mainPath: string, opts: RamTierOptio
       { cause: err },
     );
   }
-  return { file, lost, foreign, orphans };
+  return { file, lost, foreign, orphans, inRam: RAM_FS_TYPES.has(statfsSync(opts.dir).type) };
 }
 
 /**
@@ -301,6 +308,7 @@ export class RamTier {
       dropped: this.dropped,
       lostAtStart: this.attached.lost,
       foreign: this.attached.foreign,
+      inRam: this.attached.inRam,
     };
   }
 

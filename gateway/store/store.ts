@@ -178,6 +178,11 @@ export class Store {
         { dir: opts.ramTier?.dir, removed: ram.orphans },
         'RAM tier: files of deleted stores removed',
       );
+    if (ram && !ram.inRam)
+      opts.log?.warn(
+        { dir: opts.ramTier?.dir },
+        'RAM tier directory is not on a RAM file system (tmpfs): the card still gets every write',
+      );
     if (ram?.foreign)
       opts.log?.warn({ file: ram.file }, 'RAM tier held rows of a replaced database (restore): deleted');
   }
