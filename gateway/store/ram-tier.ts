@@ -5,12 +5,15 @@
  * power cut: rows no sink has acked `spillAfterMs` after they were written (an outage, a slow
  * sink) are moved to `main.sample`, and at a clean close every row not acked is moved. Acked
  * rows stay in RAM `keepMs` for raw history, then only their rollups (on the card) remain.
+ * The RAM file also holds the closed 1-minute rollups until their hour is packed into the card
+ * (minute-blocks.ts), the 1m horizon (open-rollups.ts) and a copy of the sink cursors written
+ * at every ack (sinks.ts; the card's copy is written hourly and at close: ram-duties.ts).
  *
  * What it trades (docs/sd-writes.md): a `kill -9` loses nothing (tmpfs outlives the process);
  * a power cut or a reboot without a clean stop loses the rows in RAM: those not yet acked
- * (at most `spillAfterMs` of them while a sink keeps up, since older ones are on the card) and
- * the raw history of the last `keepMs` (the rollups stay). An MQTT QoS 1 PUBACK then means
- * "in RAM", not "on the card".
+ * (at most `spillAfterMs` of them while a sink keeps up, since older ones are on the card), the
+ * raw history of the last `keepMs` and the 1-minute rollups since the last hourly pack. An MQTT
+ * QoS 1 PUBACK then means "in RAM", not "on the card".
  *
  * Shape: `sample` in SQL is a TEMP VIEW `main.sample UNION ALL ram.sample` (temp objects are
  * found before main ones), so readers that read rows by seq (outbox, rendering, history, the
