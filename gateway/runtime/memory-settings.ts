@@ -33,7 +33,7 @@ export const MEMORY_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'
  *   it only bites together with the next flag.
  * - --optimize-for-size: V8's memory-saving mode (2 MB minimum growth step, memory-reducing
  *   mark-compacts that compact and give pages back, leaner optimized code). Measured under the
- *   footprint load (docs/footprint.md, session 5): RSS median −4 to −7 MB, CPU +0.3 to +0.7 points.
+ *   footprint load (docs/footprint.md, session 5): RSS median −3 to −7 MB, CPU +0.3 to +0.7 points.
  */
 export const MEMORY_V8_FLAGS: readonly string[] = ['--heap-growing-percent=30', '--optimize-for-size'];
 
