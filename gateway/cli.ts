@@ -37,8 +37,11 @@ Environment:
   LINEGATE_STOP_TIMEOUT_MS   bound on a stop after SIGTERM/SIGINT (default 8000): buffered
                       samples are committed first, then whatever still hangs is cut
   LINEGATE_MEMORY_SETTINGS=off   run without the memory settings linegate sets for itself
-                      (MALLOC_*, --max-semi-space-size, --heap-growing-percent; docs/footprint.md)
+                      (MALLOC_*, --max-semi-space-size, --heap-growing-percent,
+                      --optimize-for-size; docs/footprint.md)
   LINEGATE_HEAP_GROWING_PERCENT  old-generation growth before a major GC (default 30; 0 = V8's)
+  LINEGATE_OPTIMIZE_FOR_SIZE=0   run without V8's --optimize-for-size (on by default: less RSS
+                      for a little more CPU)
 
 Signals: SIGHUP reloads the config file (an invalid one is refused, the running one stays);
 SIGINT/SIGTERM stop cleanly.

@@ -16,13 +16,21 @@ export interface TextContext {
   readonly codeText: LocalText | null;
 }
 
-const fmt = {
-  vi: new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 }),
-  en: new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }),
-};
+/**
+ * Made on the first alarm text, not at import: creating an Intl.NumberFormat pages in ICU's
+ * locale data from the node binary (~4–5 MB of RSS, docs/footprint.md), which a gateway whose
+ * alarms have not fired does not need.
+ */
+const fmt: { vi?: Intl.NumberFormat; en?: Intl.NumberFormat } = {};
 
 export function formatNumber(v: number | null, lang: 'vi' | 'en'): string {
-  return v === null ? '—' : fmt[lang].format(v);
+  if (v === null) return '—';
+  let f = fmt[lang];
+  if (!f) {
+    f = new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-US', { maximumFractionDigits: 2 });
+    fmt[lang] = f;
+  }
+  return f.format(v);
 }
 
 type Template = (rule: AlarmRule) => LocalText;

@@ -16,7 +16,7 @@ describe('withMemorySettings', () => {
     expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=1');
     expect(env.PATH).toBe('/bin');
     expect(describeMemorySettings(env)).toBe(
-      'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS=--max-semi-space-size=1 (set by the gateway: --heap-growing-percent=30)',
+      'MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS=--max-semi-space-size=1 (set by the gateway: --heap-growing-percent=30 --optimize-for-size)',
     );
   });
 
@@ -42,9 +42,16 @@ describe('withMemorySettings', () => {
 describe('applyMemoryV8Flags', () => {
   it('sets the V8 flags unless opted out', () => {
     expect(applyMemoryV8Flags({ LINEGATE_MEMORY_SETTINGS: 'off' })).toEqual([]);
-    expect(applyMemoryV8Flags({})).toEqual(['--heap-growing-percent=30']);
-    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '50' })).toEqual(['--heap-growing-percent=50']);
-    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '0' })).toEqual([]);
+    expect(applyMemoryV8Flags({})).toEqual(['--heap-growing-percent=30', '--optimize-for-size']);
+    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '50' })).toEqual([
+      '--heap-growing-percent=50',
+      '--optimize-for-size',
+    ]);
+    expect(memoryV8Flags({ LINEGATE_HEAP_GROWING_PERCENT: '0' })).toEqual(['--optimize-for-size']);
+    expect(memoryV8Flags({ LINEGATE_OPTIMIZE_FOR_SIZE: '0' })).toEqual(['--heap-growing-percent=30']);
+    expect(
+      describeMemorySettings({ LINEGATE_OPTIMIZE_FOR_SIZE: '0', LINEGATE_HEAP_GROWING_PERCENT: '0' }),
+    ).not.toContain('set by the gateway');
     expect(getHeapStatistics().used_heap_size).toBeGreaterThan(0); // the isolate goes on
   });
 });
