@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import M from 'modbus-serial';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../tests/peers/free-port.js';
 import { TcpLink } from './transport.js';
 
 const log = pino({ level: 'silent' });
@@ -27,14 +27,7 @@ async function startServer() {
       } else cb(null, values);
     },
   };
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   const server = new M.ServerTCP(vector, { host: '127.0.0.1', port, unitID: 255 });
   server.on('socketError', () => undefined);
   await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
