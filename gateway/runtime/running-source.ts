@@ -5,6 +5,7 @@ import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CommStatsTracker } from './comm-stats.js';
 import type { EventBus } from './event-bus.js';
+import { nextPollDelay } from './poll-grid.js';
 
 export interface RunningSourceDeps {
   readonly source: PolledSource;
@@ -19,9 +20,10 @@ export interface RunningSourceDeps {
 }
 
 /**
- * Owns the schedule of one polled source: polls at a fixed rate and never overlapping (a slow
- * scan delays the next one instead of stacking), backs an unreachable device off, and reports
- * online/offline changes. Every poll's samples go on the bus, bad ones included.
+ * Owns the schedule of one polled source: polls at a fixed rate, on multiples of the interval
+ * (poll-grid.ts: machines with the same interval are read together) and never overlapping (a
+ * slow scan delays the next one instead of stacking), backs an unreachable device off, and
+ * reports online/offline changes. Every poll's samples go on the bus, bad ones included.
  */
 export class RunningSource {
   private timer: { cancel(): void } | null = null;
@@ -74,7 +76,7 @@ export class RunningSource {
     if (result.samples.length > 0) bus.emit('samples', result.samples);
     if (result.errors.length > 0) log.debug({ errors: result.errors }, 'poll errors');
     this.setOnline(result.reachable, result.errors[0]?.message);
-    let delay = Math.max(0, pollIntervalMs - elapsed);
+    let delay = nextPollDelay(t0, t0 + elapsed, pollIntervalMs);
     if (!result.reachable) {
       const policy = this.deps.offlineBackoff ?? {
         baseMs: pollIntervalMs,
