@@ -10,9 +10,12 @@
  * Next to it: Node-RED (../shared/peers/nodered, copied to a temp dir, installed once) on the same
  * MQTT load through Mosquitto into the same InfluxDB, measured the same way.
  *
- * Options: --seconds N (measured time, default 120), --warmup N (default 15), --no-nodered,
- * --no-mqtt-only. Environment, for experiments: FOOTPRINT_STORE (a `store:` line for the config),
- * FOOTPRINT_COMMIT_WINDOW_MS (mqtt.broker.limits.commitWindowMs), FOOTPRINT_NODE_ARGS (extra node
+ * Options: --seconds N (measured time, default 120), --warmup N (default 15), --slice N (CPU is
+ * also reported per slice of N seconds of the window, default a sixth of it: JIT and GC settle
+ * over the first ~10 minutes, so the slices show the trend), --no-nodered, --no-mqtt-only, --help.
+ * The store runs with the settings recommended for a Pi (change-only raw rows, the RAM tier in a
+ * /dev/shm directory of the run's own). Environment, for experiments: FOOTPRINT_STORE (a `store:`
+ * line for the config instead; empty: the config's defaults), FOOTPRINT_COMMIT_WINDOW_MS (mqtt.broker.limits.commitWindowMs), FOOTPRINT_NODE_ARGS (extra node
  * flags for the gateway only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). The gateway runs with the
  * memory settings it ships with (gateway/runtime/memory-settings.ts: MALLOC_ARENA_MAX=2,
  * --max-semi-space-size=1, as the systemd unit and the Docker image set them), values already in
@@ -40,12 +43,30 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string' },
     warmup: { type: 'string' },
+    slice: { type: 'string' },
+    help: { type: 'boolean' },
     'no-nodered': { type: 'boolean' },
     'no-mqtt-only': { type: 'boolean' },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    [
+      'npm run bench:footprint -- [--seconds 120] [--warmup 15] [--slice N] [--no-nodered] [--no-mqtt-only]',
+      'RSS, CPU share of one core, disk written per day and event-loop p99 of the gateway at the nominal Pi',
+      'load (20 Modbus devices × 50 points/s + 50 MQTT devices at 1 msg/s), next to Node-RED on the MQTT load.',
+      '--slice N: CPU also per N-second slice of the window (default: a sixth of it). Steady state needs',
+      'a long warm-up (e.g. --warmup 600): JIT and GC settle over the first minutes.',
+      'Store: change-only raw rows + the RAM tier in /dev/shm (as recommended for a Pi); FOOTPRINT_STORE',
+      'replaces that `store:` line (empty: the config defaults). Also FOOTPRINT_COMMIT_WINDOW_MS, FOOTPRINT_NODE_ARGS.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const SECONDS = Number(values.seconds ?? 120);
 const WARMUP = Number(values.warmup ?? 15);
+const SLICE = Number(values.slice ?? Math.max(10, Math.round(SECONDS / 6)));
 const DEVICES = 20;
 const MQTT_DEVICES = 50;
 const PW = 'bench-password-1';
@@ -89,6 +110,8 @@ export interface Figures {
   'loop p99 ms': number;
   'disk MB/day': number;
   'wchar MB/day': number;
+  /** CPU % of one core in each --slice of the window, in order ("5.9 / 5.5 / …"). */
+  'CPU % by slice': string;
 }
 
 /** Measures `pid` for SECONDS after WARMUP (the loop probe resets at the same moment). */
@@ -98,11 +121,18 @@ async function measure(pid: number, probeFile: string): Promise<Figures> {
   const t0 = Date.now();
   const rss: number[] = [];
   const anon: number[] = [];
+  const cpuSlices: number[] = [];
+  let slice = { at: t0, ticks: first.ticks };
   while (Date.now() - t0 < SECONDS * 1000) {
     await sleep(1000);
     const p = procSample(pid);
     rss.push(p.rssKb / 1024);
     anon.push(p.anonKb / 1024);
+    const now = Date.now();
+    if (now - slice.at >= SLICE * 1000) {
+      cpuSlices.push(Math.round(((p.ticks - slice.ticks) / CLK_TCK / ((now - slice.at) / 1000)) * 1000) / 10);
+      slice = { at: now, ticks: p.ticks };
+    }
   }
   const last = procSample(pid);
   const s = (Date.now() - t0) / 1000;
@@ -135,6 +165,7 @@ async function measure(pid: number, probeFile: string): Promise<Figures> {
     'loop p99 ms': loop.p99,
     'disk MB/day': perDay(last.writeBytes - first.writeBytes),
     'wchar MB/day': perDay(last.wchar - first.wchar),
+    'CPU % by slice': cpuSlices.join(' / '),
   };
 }
 
@@ -264,8 +295,23 @@ interface Row extends Record<string, string | number> {
   load: string;
 }
 
-async function runLinegate(influx: InfluxdbServer, withModbus: boolean, store: string): Promise<Row> {
+/**
+ * The `store:` line: FOOTPRINT_STORE when given (empty: the config's defaults), else the settings
+ * the demo and config/examples/plant.yaml recommend for a Pi: change-only raw rows and the RAM
+ * tier, here in a directory of /dev/shm of this run's own (removed after it).
+ */
+function storeLine(dir: string): string {
+  const given = process.env.FOOTPRINT_STORE;
+  if (given !== undefined) return given;
+  if (!existsSync('/dev/shm')) return 'store: { raw: { onChange: true } }';
+  return `store: { raw: { onChange: true }, ramTier: { dir: ${ramDir(dir)} } }`;
+}
+
+const ramDir = (dir: string) => join('/dev/shm', basename(dir));
+
+async function runLinegate(influx: InfluxdbServer, withModbus: boolean): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'linegate-footprint-'));
+  const store = storeLine(dir);
   const ports = withModbus ? await Promise.all(Array.from({ length: DEVICES }, () => freePort())) : [];
   const devices = withModbus
     ? spawn(
@@ -334,6 +380,7 @@ log: { level: warn }
     await stopChild(gw);
     if (devices) await stopChild(devices);
     rmSync(dir, { recursive: true, force: true });
+    rmSync(ramDir(dir), { recursive: true, force: true });
     rmSync(probeFile, { force: true });
   }
 }
@@ -421,10 +468,10 @@ function verdict(r: Row): string {
 async function main(): Promise<void> {
   const influx = await startInfluxdb();
   const rows: Row[] = [];
-  const store = process.env.FOOTPRINT_STORE ?? '';
+  const store = process.env.FOOTPRINT_STORE ?? 'change-only raw + RAM tier (the recommended settings)';
   try {
-    rows.push(await runLinegate(influx, true, store));
-    if (!values['no-mqtt-only']) rows.push(await runLinegate(influx, false, store));
+    rows.push(await runLinegate(influx, true));
+    if (!values['no-mqtt-only']) rows.push(await runLinegate(influx, false));
     if (!values['no-nodered']) {
       try {
         rows.push(await runNodeRed(influx));
