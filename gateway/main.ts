@@ -11,6 +11,7 @@ import { AuthService } from './auth/auth-service.js';
 import { LinegateError } from './core/errors.js';
 import type { Sample } from './core/sample.js';
 import { LazyGatewayMetrics } from './metrics/lazy-metrics.js';
+import { adoptProcessZone } from './production/process-zone.js';
 import { ProductionService } from './production/service.js';
 import { systemClock } from './runtime/clock.js';
 import { CommStatsTracker } from './runtime/comm-stats.js';
@@ -121,6 +122,8 @@ export async function startGateway(
   }
   let mqtt: RunningMqtt | null = null;
   const startProduction = (c: LinegateConfig): ProductionService => {
+    // The site's zone as the process's TZ (unless set otherwise): offsets from Date, not Intl.
+    adoptProcessZone(c.site.timezone);
     const p = new ProductionService({
       config: c,
       db: persistence.store.db,

@@ -1,4 +1,5 @@
 import type { LocalText } from '../core/points.js';
+import { numberText } from './number-text.js';
 import type { AlarmRule, RuleKind } from './types.js';
 
 /**
@@ -16,21 +17,9 @@ export interface TextContext {
   readonly codeText: LocalText | null;
 }
 
-/**
- * Made on the first alarm text, not at import: creating an Intl.NumberFormat pages in ICU's
- * locale data from the node binary (~4–5 MB of RSS, docs/footprint.md), which a gateway whose
- * alarms have not fired does not need.
- */
-const fmt: { vi?: Intl.NumberFormat; en?: Intl.NumberFormat } = {};
-
+/** A value or limit in an alarm text ('—' when there is none): number-text.ts, without Intl. */
 export function formatNumber(v: number | null, lang: 'vi' | 'en'): string {
-  if (v === null) return '—';
-  let f = fmt[lang];
-  if (!f) {
-    f = new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-US', { maximumFractionDigits: 2 });
-    fmt[lang] = f;
-  }
-  return f.format(v);
+  return v === null ? '—' : numberText(v, lang);
 }
 
 type Template = (rule: AlarmRule) => LocalText;

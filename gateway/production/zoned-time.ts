@@ -1,5 +1,9 @@
+import { dateKnowsZone, isProcessZone, processZoneOffset } from './process-zone.js';
+
 /**
- * Wall-clock time in an IANA time zone, through Intl only (no tz database of our own).
+ * Wall-clock time in an IANA time zone, from ICU's zone data (no tz database of our own): through
+ * V8's Date for the process's own zone (process-zone.ts: far less RSS than Intl), through
+ * Intl.DateTimeFormat for any other.
  * Vietnam has no DST; other zones do, so a local day may have 23 or 25 hours and a local time
  * may not exist (spring forward: moved forward by the gap) or exist twice (fall back: the
  * earlier instant is taken). Pure functions; the formatter per zone is cached.
@@ -38,8 +42,9 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True when Intl knows the zone. */
+/** True when the zone is known (to V8's Date, else to Intl; Date is tried first: no Intl object). */
 export function isValidTimeZone(tz: string): boolean {
+  if (dateKnowsZone(tz)) return true;
   try {
     formatter(tz);
     return true;
@@ -93,8 +98,11 @@ export function offsetAt(ts: number, tz: string): number {
   let off = cache.get(q);
   if (off === undefined) {
     const at = q * QUARTER;
-    const p = intlParts(at, tz);
-    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at;
+    if (isProcessZone(tz)) off = processZoneOffset(at);
+    else {
+      const p = intlParts(at, tz);
+      off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at;
+    }
     if (cache.size > 20_000) cache.clear();
     cache.set(q, off);
   }

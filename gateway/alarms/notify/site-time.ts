@@ -1,22 +1,24 @@
-/** Site-local wall time, pure (Asia/Ho_Chi_Minh by default: UTC+7, no daylight saving). */
+import { localParts } from '../../production/zoned-time.js';
 
-const cache = new Map<string, Intl.DateTimeFormat>();
+/**
+ * Site-local wall time, pure (Asia/Ho_Chi_Minh by default: UTC+7, no daylight saving), from the
+ * production calendar's zone offsets (zoned-time.ts: no Intl object for the site's own zone).
+ */
 
-function parts(ts: number, tz: string): Record<string, string> {
-  let f = cache.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    cache.set(tz, f);
-  }
-  return Object.fromEntries(f.formatToParts(ts).map((p) => [p.type, p.value]));
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function parts(
+  ts: number,
+  tz: string,
+): { year: string; month: string; day: string; hour: string; minute: string } {
+  const p = localParts(ts, tz);
+  return {
+    year: String(p.year),
+    month: pad(p.month),
+    day: pad(p.day),
+    hour: pad(p.hour),
+    minute: pad(p.minute),
+  };
 }
 
 /** Minutes since the site's midnight. */
