@@ -177,6 +177,10 @@ machines:${machinesYaml()}
   let stored = 0;
   if (!gw.stdout) throw new Error('no stdout');
   createInterface({ input: gw.stdout }).on('line', (line) => {
+    if (!line.startsWith('{')) {
+      process.stderr.write(`${line}\n`); // e.g. --trace-gc output
+      return;
+    }
     const m = JSON.parse(line) as { ready?: boolean; stored?: number };
     if (m.ready) ready = true;
     else stored = m.stored ?? stored;
