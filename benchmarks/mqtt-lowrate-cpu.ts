@@ -12,7 +12,9 @@
  * schedstat, ns) per stored message, gross and net of the idle rate.
  *
  * Options: --rates 50,200,1000 (messages/s over all devices; default 50), --seconds N (publishing
- * window, default 30), --idle N (idle window, default 10), --warmup N (default 5), --runs N
+ * window, default 30), --idle N (idle window, default 10), --warmup N (publishing before the
+ * measurement, default 90: at 50 msg/s V8 takes minutes to tier the path up, and with a 10 s
+ * warm-up half of the measured CPU is TurboFan compiling on its worker threads, docs/mqtt.md), --runs N
  * (default 3), BENCH_GW_NODE_ARGS (node flags for the gateway process), --old DIR (a second build, e.g. a copy of an older dist/: old and new alternate,
  * old first, and the table shows both). Prints a table and writes .bench/mqtt-lowrate-cpu.json.
  */
@@ -43,7 +45,7 @@ const { values } = parseArgs({
 const RATES = (values.rates ?? '50').split(',').map(Number);
 const SECONDS = Number(values.seconds ?? 30);
 const IDLE = Number(values.idle ?? 10);
-const WARMUP = Number(values.warmup ?? 5);
+const WARMUP = Number(values.warmup ?? 90);
 const RUNS = Math.max(1, Number(values.runs ?? 3));
 const DEVICES = 50;
 const PW = 'bench-password-1';
