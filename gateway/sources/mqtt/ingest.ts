@@ -9,8 +9,11 @@ import { parsePayload, RateLimitedWarn, type RejectReason } from './hygiene.js';
 /**
  * From a message on a topic to committed samples, the same for the embedded broker and the
  * external clients. Two steps, so that the caller decides when an MQTT acknowledgement goes out:
- *  - `prepare(source, topic, payload)`: routes by exact topic, checks and decodes. A refusal is
- *    counted, logged at a bounded rate and returns null: the caller acknowledges and drops it.
+ *  - `prepare(source, topic, payload, receivedAt?)`: routes by exact topic, checks and decodes. A
+ *    refusal is counted, logged at a bounded rate and returns null: the caller acknowledges and
+ *    drops it. `receivedAt` (default: the clock now) is when the message arrived: a caller that
+ *    prepares a group of held messages later (the embedded broker, at its commit) passes it, so
+ *    the samples keep their arrival time.
  *  - `commit(source, batch)`: calls `persist` with every sample of the batch (synchronous, durable when
  *    it returns) and only then emits, counts and marks the machines online. If persist throws,
  *    nothing is counted and the error goes to the caller, which must NOT acknowledge.
@@ -52,7 +55,8 @@ export class Ingest {
   private readonly byMachine = new Map<string, Route>();
   private readonly counters = new Map<string, SourceCounters>();
   private readonly warn: RateLimitedWarn;
-  private readonly now: () => number;
+  /** The clock every timestamp of this ingest comes from (IngestDeps.now, default Date.now). */
+  readonly now: () => number;
 
   constructor(
     machines: readonly MqttMachineConfig[],
@@ -96,8 +100,8 @@ export class Ingest {
     return c;
   }
 
-  prepare(source: string, topic: string, payload: Uint8Array): Accepted | null {
-    const now = this.now();
+  prepare(source: string, topic: string, payload: Uint8Array, receivedAt?: number): Accepted | null {
+    const now = receivedAt ?? this.now();
     const c = this.counter(source);
     c.messages++;
     const route = this.routes.get(source)?.get(topic);
