@@ -121,15 +121,24 @@ export class ModbusSource implements PolledSource {
         continue;
       }
       try {
+        // The request inline (no helper's promise per request); a busy answer gets one retry.
         let data: number[] | boolean[];
+        let t0 = performance.now();
         try {
-          data = await this.ask(read);
+          data = await this.deps.channel.request(read.ask);
         } catch (err) {
-          const code = isLinegateError(err, 'LG_MODBUS_EXCEPTION') ? Number(err.context.exceptionCode) : 0;
-          if (!BUSY_EXCEPTIONS.has(code)) throw err;
+          const e = this.requestFailed(err, t0);
+          const code = isLinegateError(e, 'LG_MODBUS_EXCEPTION') ? Number(e.context.exceptionCode) : 0;
+          if (!BUSY_EXCEPTIONS.has(code)) throw e;
           await (this.deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(BUSY_RETRY_MS);
-          data = await this.ask(read);
+          t0 = performance.now();
+          try {
+            data = await this.deps.channel.request(read.ask);
+          } catch (again) {
+            throw this.requestFailed(again, t0);
+          }
         }
+        this.deps.onRequest?.('ok', performance.now() - t0);
         answered = true;
         this.decodeInto(samples, read, data, this.deps.now());
       } catch (err) {
@@ -157,23 +166,16 @@ export class ModbusSource implements PolledSource {
     return list;
   }
 
-  /** One request through the channel, its outcome and latency reported to onRequest. */
-  private async ask(read: PlannedRead): Promise<number[] | boolean[]> {
-    const t0 = performance.now();
-    try {
-      const data = await this.deps.channel.request(read.ask);
-      this.deps.onRequest?.('ok', performance.now() - t0);
-      return data;
-    } catch (err) {
-      const e = err instanceof LinegateError ? err : new LinegateError('LG_MODBUS_IO', String(err), {});
-      const outcome: RequestOutcome = isLinegateError(e, 'LG_MODBUS_TIMEOUT')
-        ? 'timeout'
-        : isLinegateError(e, 'LG_MODBUS_EXCEPTION')
-          ? 'exception'
-          : 'error';
-      this.deps.onRequest?.(outcome, performance.now() - t0, e);
-      throw e;
-    }
+  /** A request that failed: its error with a code, reported to onRequest with its latency. */
+  private requestFailed(err: unknown, t0: number): LinegateError {
+    const e = err instanceof LinegateError ? err : new LinegateError('LG_MODBUS_IO', String(err), {});
+    const outcome: RequestOutcome = isLinegateError(e, 'LG_MODBUS_TIMEOUT')
+      ? 'timeout'
+      : isLinegateError(e, 'LG_MODBUS_EXCEPTION')
+        ? 'exception'
+        : 'error';
+    this.deps.onRequest?.(outcome, performance.now() - t0, e);
+    return e;
   }
 
   /**
