@@ -166,6 +166,25 @@ describe('LinkScheduler queue', () => {
     await expect(second).resolves.toEqual([2]);
   });
 
+  it('a link whose read throws instead of rejecting fails that request only; the link is not left busy', async () => {
+    const link = new ScriptedLink();
+    const s = new LinkScheduler(link, opts, log);
+    await s.request(req(1, 1)); // opens the link: the next requests take the open-link path
+    const read = link.read.bind(link);
+    let throwNext = true;
+    link.read = (unitId, area, start) => {
+      if (throwNext) {
+        throwNext = false;
+        throw new LinegateError('LG_MODBUS_IO', 'thrown');
+      }
+      return read(unitId, area, start);
+    };
+    const [a, b] = await Promise.allSettled([s.request(req(2, 2)), s.request(req(3, 3))]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { message: 'thrown' } });
+    expect(b).toMatchObject({ status: 'fulfilled', value: [3] });
+    await expect(s.request(req(4, 4))).resolves.toEqual([4]);
+  });
+
   it('close() waits for the request in progress; requests queued behind it fail; the link closes last', async () => {
     const link = new ScriptedLink();
     const s = new LinkScheduler(link, opts, log);

@@ -71,14 +71,65 @@ export class LinkScheduler {
   request(req: LinkRequest): Promise<number[] | boolean[]> {
     if (this.busy) return new Promise((resolve, reject) => this.queue.push({ req, resolve, reject }));
     this.busy = true;
-    return this.execute(req);
+    return this.run(req);
+  }
+
+  /**
+   * Sends `req` (the link is ours until release()). While the link is open and no silence is due
+   * after the request (TCP), the read's promise is continued with two handlers made once per
+   * scheduler; otherwise (opening, serial turnaround, closed) the full path in execute().
+   */
+  private run(req: LinkRequest): Promise<number[] | boolean[]> {
+    if (this.closed || !this.link.isOpen || this.silenceAfter(req) > 0) return this.execute(req);
+    let read: Promise<number[] | boolean[]>;
+    try {
+      read = this.link.read(req.unitId, req.area, req.start, req.count, req.timeoutMs);
+    } catch (err) {
+      read = Promise.reject(err); // a link that throws instead of rejecting must not keep the link busy
+    }
+    return read.then(this.readOk, this.readFailed);
+  }
+
+  private readonly readOk = (data: number[] | boolean[]): number[] | boolean[] => {
+    this.consecutiveTimeouts = 0;
+    this.release();
+    return data;
+  };
+
+  private readonly readFailed = async (err: unknown): Promise<never> => {
+    try {
+      await this.afterReadError(err);
+    } finally {
+      this.release();
+    }
+    throw err;
+  };
+
+  private silenceAfter(req: LinkRequest): number {
+    return Math.max(this.opts.interFrameDelayMs, req.delayAfterMs ?? 0);
+  }
+
+  /** Bookkeeping after a failed read: counts timeouts, closes a silent or dropped link. */
+  private async afterReadError(err: unknown): Promise<void> {
+    this.lastError = (err as Error).message;
+    if (isLinegateError(err, 'LG_MODBUS_TIMEOUT')) {
+      this.consecutiveTimeouts++;
+      const limit = this.opts.reopenAfterTimeouts;
+      if (limit > 0 && this.consecutiveTimeouts >= limit) {
+        this.log.warn({ timeouts: this.consecutiveTimeouts }, 'link silent; reopening');
+        await this.link.close();
+      }
+    } else if (isLinegateError(err, 'LG_MODBUS_IO') && !this.link.isOpen) {
+      // The connection dropped: reopen on the next request (no wait on the first attempt).
+      await this.link.close();
+    }
   }
 
   /** The request in progress has finished (read and silence): start the next one, or go idle. */
   private release(): void {
     const next = this.queue.shift();
     if (next) {
-      this.execute(next.req).then(next.resolve, next.reject);
+      this.run(next.req).then(next.resolve, next.reject);
       return;
     }
     this.busy = false;
@@ -122,21 +173,10 @@ export class LinkScheduler {
         this.consecutiveTimeouts = 0;
         return data;
       } catch (err) {
-        this.lastError = (err as Error).message;
-        if (isLinegateError(err, 'LG_MODBUS_TIMEOUT')) {
-          this.consecutiveTimeouts++;
-          const limit = this.opts.reopenAfterTimeouts;
-          if (limit > 0 && this.consecutiveTimeouts >= limit) {
-            this.log.warn({ timeouts: this.consecutiveTimeouts }, 'link silent; reopening');
-            await this.link.close();
-          }
-        } else if (isLinegateError(err, 'LG_MODBUS_IO') && !this.link.isOpen) {
-          // The connection dropped: reopen on the next request (no wait on the first attempt).
-          await this.link.close();
-        }
+        await this.afterReadError(err);
         throw err;
       } finally {
-        const silence = Math.max(this.opts.interFrameDelayMs, req.delayAfterMs ?? 0);
+        const silence = this.silenceAfter(req);
         if (silence > 0 && !this.closed) await this.clock.sleep(silence);
       }
     } finally {
