@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toEngineering } from './scale.js';
+import { scaledValue, toEngineering } from './scale.js';
 
 const p = (scale: number, offset = 0) => ({ scale, offset });
 
@@ -81,6 +81,28 @@ describe('toEngineering', () => {
           .padStart(k + 1, '0');
         const text = `${raw < 0 ? '-' : ''}${digits.slice(0, -k)}.${digits.slice(-k)}`;
         expect(toEngineering(p(10 ** -k), raw).value).toBe(Number(text) === 0 ? 0 : Number(text));
+      }),
+    );
+  });
+});
+
+describe('scaledValue (the poll path: the value alone, null for bad)', () => {
+  it('is exactly toEngineering: null where it is bad, its value where it is good', () => {
+    const raw = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 0, 2 ** 53, 1e308),
+      fc.boolean(),
+      fc.string({ maxLength: 4 }),
+    );
+    const scale = fc.oneof(fc.constantFrom(1, -1, 0.1, 10, -0.5, 1 / 3, Number.NaN), fc.double());
+    const offset = fc.oneof(fc.constantFrom(0, -40, -273.15, 0.5, 1e308), fc.double());
+    fc.assert(
+      fc.property(raw, scale, offset, (r, s, o) => {
+        const e = toEngineering(p(s, o), r);
+        const v = scaledValue(p(s, o), r);
+        expect(e.quality).toBe(v === null ? 'bad' : 'good');
+        expect(Object.is(e.value, v)).toBe(true);
       }),
     );
   });

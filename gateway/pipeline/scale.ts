@@ -27,15 +27,27 @@ export function toEngineering(
   point: Pick<PointDef, 'scale' | 'offset'>,
   raw: number | boolean | string,
 ): EngineeringValue {
-  if (typeof raw !== 'number') return { value: raw, quality: 'good' };
-  if (!Number.isFinite(raw)) return BAD;
+  const value = scaledValue(point, raw);
+  return value === null ? BAD : { value, quality: 'good' };
+}
+
+/**
+ * toEngineering's value alone, without an object per call (the poll path): null means bad (a raw
+ * value is never null), anything else is the good engineering value.
+ */
+export function scaledValue(
+  point: Pick<PointDef, 'scale' | 'offset'>,
+  raw: number | boolean | string,
+): number | boolean | string | null {
+  if (typeof raw !== 'number') return raw;
+  if (!Number.isFinite(raw)) return null;
   const { scale, offset } = point;
-  if (scale === 1 && offset === 0) return good(raw);
+  if (scale === 1 && offset === 0) return plainZero(raw);
   const product = raw * scale;
   const value = product + offset;
-  if (!Number.isFinite(value)) return BAD;
-  if (Number.isInteger(raw) && Number.isInteger(scale) && Number.isInteger(offset)) return good(value);
-  return good(roundNoise(value, product, offset));
+  if (!Number.isFinite(value)) return null;
+  if (Number.isInteger(raw) && Number.isInteger(scale) && Number.isInteger(offset)) return plainZero(value);
+  return plainZero(roundNoise(value, product, offset));
 }
 
 /**
@@ -58,7 +70,7 @@ function decimalExponent(x: number): number {
   return Number(x.toExponential().split('e')[1]);
 }
 
-function good(value: number): EngineeringValue {
+function plainZero(value: number): number {
   // -0 (raw 0 × negative scale) would show as "-0" in some places; it is plain 0.
-  return { value: value === 0 ? 0 : value, quality: 'good' };
+  return value === 0 ? 0 : value;
 }

@@ -126,6 +126,79 @@ describe('LinkScheduler', () => {
   });
 });
 
+describe('LinkScheduler queue', () => {
+  const opts = { interFrameDelayMs: 0, reconnect: { baseMs: 10, maxMs: 100 }, reopenAfterTimeouts: 0 };
+
+  it('a failed request in the middle of the queue does not stall the ones behind it', async () => {
+    const link = new ScriptedLink();
+    const s = new LinkScheduler(link, opts, log);
+    const results = await Promise.allSettled([
+      s.request(req(1, 1)),
+      s.request(req(2, 999)),
+      s.request(req(3, 3)),
+      s.request(req(4, 4)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(link.log).toEqual([1001, 2999, 3003, 4004]);
+    expect(link.maxInFlight).toBe(1);
+    await expect(s.request(req(5, 5))).resolves.toEqual([5]); // idle again, runs at once
+  });
+
+  it('keeps the silence after each answer before the next queued request is sent', async () => {
+    const link = new ScriptedLink();
+    const wakes: (() => void)[] = [];
+    const clock: Clock = {
+      now: () => 0,
+      setTimeout: () => ({ cancel() {} }),
+      sleep: () => new Promise<void>((r) => wakes.push(r)),
+    };
+    const s = new LinkScheduler(link, { ...opts, interFrameDelayMs: 5 }, log, clock);
+    const first = s.request(req(1, 1));
+    const second = s.request(req(2, 2));
+    // the first read answers, then the scheduler keeps the silence (a sleep the test releases)
+    for (let i = 0; i < 1000 && wakes.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(link.log).toEqual([1001]); // the second has not been sent during the silence
+    wakes.shift()?.();
+    await expect(first).resolves.toEqual([1]);
+    for (let i = 0; i < 1000 && wakes.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(link.log).toEqual([1001, 2002]);
+    wakes.shift()?.();
+    await expect(second).resolves.toEqual([2]);
+  });
+
+  it('a link whose read throws instead of rejecting fails that request only; the link is not left busy', async () => {
+    const link = new ScriptedLink();
+    const s = new LinkScheduler(link, opts, log);
+    await s.request(req(1, 1)); // opens the link: the next requests take the open-link path
+    const read = link.read.bind(link);
+    let throwNext = true;
+    link.read = (unitId, area, start) => {
+      if (throwNext) {
+        throwNext = false;
+        throw new LinegateError('LG_MODBUS_IO', 'thrown');
+      }
+      return read(unitId, area, start);
+    };
+    const [a, b] = await Promise.allSettled([s.request(req(2, 2)), s.request(req(3, 3))]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { message: 'thrown' } });
+    expect(b).toMatchObject({ status: 'fulfilled', value: [3] });
+    await expect(s.request(req(4, 4))).resolves.toEqual([4]);
+  });
+
+  it('close() waits for the request in progress; requests queued behind it fail; the link closes last', async () => {
+    const link = new ScriptedLink();
+    const s = new LinkScheduler(link, opts, log);
+    const inProgress = s.request(req(1, 1));
+    const queued = s.request(req(2, 2));
+    const closing = s.close();
+    await expect(inProgress).resolves.toEqual([1]);
+    await expect(queued).rejects.toMatchObject({ code: 'LG_MODBUS_IO', message: 'link scheduler is closed' });
+    await closing;
+    expect(link.log).toEqual([1001]);
+    expect(link.isOpen).toBe(false);
+  });
+});
+
 describe('backoffDelay', () => {
   it('doubles up to the cap, with jitter in [d/2, d]', () => {
     const p = { baseMs: 500, maxMs: 30_000 };

@@ -43,12 +43,16 @@ export class RunningSource {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.inFlight = this.tick().finally(() => {
-        this.inFlight = null;
-      });
-    }, delayMs);
+    this.timer = this.clock.setTimeout(this.fire, delayMs);
   }
+
+  /** The timer's callback and its cleanup, made once (not two closures per poll). */
+  private readonly fire = (): void => {
+    this.inFlight = this.tick().finally(this.settled);
+  };
+  private readonly settled = (): void => {
+    this.inFlight = null;
+  };
 
   private async tick(): Promise<void> {
     const { source, bus, stats, log, pollIntervalMs } = this.deps;

@@ -7,7 +7,8 @@
  * register is spread over several is a vendor convention; points.ts names the four orders
  * (ABCD, CDAB, BADC, DCBA) by the order in which the value's bytes reach the wire.
  *
- * Calling rules: `regs` are exactly the point's registers (pointWidth(point) of them), as read.
+ * Calling rules: `regs` are exactly the point's registers (pointWidth(point) of them), as read;
+ * the `…At` variants take a whole answer and the point's offset in it instead (the poll's path).
  * Floats may decode to NaN or ±Infinity; they are returned as they are and the caller (scaling)
  * marks them bad. Anything that cannot be a register read throws LinegateError('LG_DECODE').
  */
@@ -43,8 +44,47 @@ const DECODERS: Readonly<Record<DataType, Decoder>> = {
 
 /** Decodes the registers of a holding/input point. */
 export function decodeRegisters(point: PointDef, regs: readonly number[]): RawValue {
-  checkRegisters(point, regs);
-  return DECODERS[point.type](canonicalBytes(point, regs), point);
+  const width = checkRegisterPoint(point);
+  if (regs.length !== width) {
+    throw decodeError(point, `(${point.type}) needs ${width} registers, got ${regs.length}`, {
+      expected: width,
+      got: regs.length,
+    });
+  }
+  return decodeAt(point, regs, 0, width);
+}
+
+/**
+ * decodeRegisters on the point's registers where they sit in a request's answer: `data[from]`
+ * onwards, without copying them out. Throws LG_DECODE when `data` does not hold them all.
+ */
+export function decodeRegistersAt(point: PointDef, data: readonly number[], from: number): RawValue {
+  const width = checkRegisterPoint(point);
+  if (!Number.isInteger(from) || from < 0 || from + width > data.length) {
+    throw decodeError(
+      point,
+      `(${point.type}) needs ${width} registers at ${from}, the answer holds ${data.length}`,
+      {
+        expected: width,
+        from,
+        got: data.length,
+      },
+    );
+  }
+  return decodeAt(point, data, from, width);
+}
+
+function decodeAt(point: PointDef, data: readonly number[], from: number, width: number): RawValue {
+  for (let i = 0; i < width; i++) {
+    const reg = data[from + i];
+    if (!Number.isInteger(reg) || (reg as number) < 0 || (reg as number) > 0xffff) {
+      throw decodeError(point, `register ${i} is ${String(reg)}, not an integer 0..65535`, {
+        index: i,
+        value: reg,
+      });
+    }
+  }
+  return DECODERS[point.type](canonicalBytes(point, data, from, width), point);
 }
 
 /**
@@ -52,16 +92,37 @@ export function decodeRegisters(point: PointDef, regs: readonly number[]): RawVa
  * gives a boolean per bit.
  */
 export function decodeBits(point: PointDef, bits: readonly boolean[]): boolean {
+  const width = checkBitPoint(point);
+  if (bits.length !== width) {
+    throw decodeError(point, `needs ${width} bit, got ${bits.length}`, { expected: width, got: bits.length });
+  }
+  return bitAt(point, bits, 0);
+}
+
+/** decodeBits on the point's bit where it sits in a request's answer (`data[from]`), no copy. */
+export function decodeBitsAt(point: PointDef, data: readonly boolean[], from: number): boolean {
+  const width = checkBitPoint(point);
+  if (!Number.isInteger(from) || from < 0 || from + width > data.length) {
+    throw decodeError(point, `needs ${width} bit at ${from}, the answer holds ${data.length}`, {
+      expected: width,
+      from,
+      got: data.length,
+    });
+  }
+  return bitAt(point, data, from);
+}
+
+function checkBitPoint(point: PointDef): number {
   if (!isBitArea(point.area)) {
     throw decodeError(point, `is a ${point.area} register point: decode it with decodeRegisters`, {
       area: point.area,
     });
   }
-  const width = pointWidth(point);
-  if (bits.length !== width) {
-    throw decodeError(point, `needs ${width} bit, got ${bits.length}`, { expected: width, got: bits.length });
-  }
-  const bit = bits[0];
+  return pointWidth(point);
+}
+
+function bitAt(point: PointDef, data: readonly boolean[], from: number): boolean {
+  const bit = data[from];
   if (typeof bit !== 'boolean') {
     throw decodeError(point, `got ${String(bit)} where a bit (true/false) was expected`, { value: bit });
   }
@@ -84,15 +145,14 @@ function swapsWords(order: ByteOrder): boolean {
  * registers arrive lowest first, bytes big-endian in each); byte order by swapping the two bytes
  * of every register. Strings have no word order: their registers are always read first to last.
  */
-function canonicalBytes(point: PointDef, regs: readonly number[]): Buffer {
-  const n = regs.length;
+function canonicalBytes(point: PointDef, data: readonly number[], from: number, n: number): Buffer {
   // Numbers are at most 4 registers and read at offset 0 before the next decode: one scratch
   // buffer serves them all (no allocation per value). Strings get their own, of their length.
   const bytes = point.type === 'string' || n > 4 ? Buffer.allocUnsafe(n * 2) : SCRATCH;
   const reverse = point.type !== 'string' && swapsWords(point.order);
   const swap = swapsBytes(point.order); // writing a register little-endian swaps its two bytes
   for (let i = 0; i < n; i++) {
-    const reg = regs[reverse ? n - 1 - i : i] ?? 0;
+    const reg = data[from + (reverse ? n - 1 - i : i)] ?? 0;
     if (swap) bytes.writeUInt16LE(reg, i * 2);
     else bytes.writeUInt16BE(reg, i * 2);
   }
@@ -113,7 +173,8 @@ function bitIndex(point: PointDef): number {
   return bit;
 }
 
-function checkRegisters(point: PointDef, regs: readonly number[]): void {
+/** Checks that the point is a register point of a valid width; returns the width. */
+function checkRegisterPoint(point: PointDef): number {
   if (isBitArea(point.area)) {
     throw decodeError(point, `is a ${point.area} point: decode it with decodeBits`, { area: point.area });
   }
@@ -121,20 +182,7 @@ function checkRegisters(point: PointDef, regs: readonly number[]): void {
   if (!Number.isInteger(width) || width < 1) {
     throw decodeError(point, `has an invalid width of ${width} registers`, { length: point.length });
   }
-  if (regs.length !== width) {
-    throw decodeError(point, `(${point.type}) needs ${width} registers, got ${regs.length}`, {
-      expected: width,
-      got: regs.length,
-    });
-  }
-  regs.forEach((reg, index) => {
-    if (!Number.isInteger(reg) || reg < 0 || reg > 0xffff) {
-      throw decodeError(point, `register ${index} is ${String(reg)}, not an integer 0..65535`, {
-        index,
-        value: reg,
-      });
-    }
-  });
+  return width;
 }
 
 function decodeError(point: PointDef, what: string, context: Record<string, unknown>): LinegateError {

@@ -95,6 +95,24 @@ export function classifyError(err: unknown, ctx: Record<string, unknown>): Lineg
   );
 }
 
+type Settle = (err: unknown, res?: { data: number[] | boolean[] }) => void;
+
+/**
+ * The read function of each area in modbus-serial's callback API. FC1/FC2 answers are padded to
+ * whole bytes (`bits`: cut to the count asked for).
+ */
+const READS: Readonly<
+  Record<
+    RegisterArea,
+    { bits: boolean; send(c: Client, unit: number, start: number, n: number, cb: Settle): void }
+  >
+> = {
+  coil: { bits: true, send: (c, u, s, n, cb) => c.writeFC1(u, s, n, cb) },
+  discrete: { bits: true, send: (c, u, s, n, cb) => c.writeFC2(u, s, n, cb) },
+  holding: { bits: false, send: (c, u, s, n, cb) => c.writeFC3(u, s, n, cb) },
+  input: { bits: false, send: (c, u, s, n, cb) => c.writeFC4(u, s, n, cb) },
+};
+
 abstract class BaseLink implements ModbusLink {
   protected client: Client | null = null;
   constructor(
@@ -134,28 +152,42 @@ abstract class BaseLink implements ModbusLink {
     this.log.info('link open');
   }
 
-  async read(unitId: number, area: RegisterArea, start: number, count: number, timeoutMs: number) {
+  /**
+   * One request through modbus-serial's callback API (writeFC1..4), not its promise wrapper: the
+   * wrapper binds the method, copies the arguments and makes a promise of its own on every call.
+   * modbus-serial still runs its own timeout (`setTimeout(timeoutMs)` below) and settles the
+   * callback exactly once, with the reply, an exception reply, a timeout or a port error.
+   */
+  read(
+    unitId: number,
+    area: RegisterArea,
+    start: number,
+    count: number,
+    timeoutMs: number,
+  ): Promise<number[] | boolean[]> {
     const c = this.client;
-    const ctx = () => ({ link: this.id, unitId, area, start, count });
-    if (!c?.isOpen) throw new LinegateError('LG_MODBUS_IO', 'link is not open', ctx());
+    if (!c?.isOpen) {
+      return Promise.reject(
+        new LinegateError('LG_MODBUS_IO', 'link is not open', { link: this.id, unitId, area, start, count }),
+      );
+    }
     c.setID(unitId);
     c.setTimeout(timeoutMs);
-    try {
-      switch (area) {
-        case 'coil':
-          return (await c.readCoils(start, count)).data.slice(0, count);
-        case 'discrete':
-          return (await c.readDiscreteInputs(start, count)).data.slice(0, count);
-        case 'holding':
-          return (await c.readHoldingRegisters(start, count)).data;
-        case 'input':
-          return (await c.readInputRegisters(start, count)).data;
+    return new Promise((resolve, reject) => {
+      const settle = (err: unknown, res?: { data: number[] | boolean[] }) => {
+        forgetSettled(c);
+        if (err || !res) {
+          reject(
+            classifyError(err ?? new Error('no reply data'), { link: this.id, unitId, area, start, count }),
+          );
+        } else resolve(READS[area].bits ? res.data.slice(0, count) : res.data);
+      };
+      try {
+        READS[area].send(c, unitId, start, count, settle);
+      } catch (err) {
+        settle(err);
       }
-    } catch (err) {
-      throw classifyError(err, ctx());
-    } finally {
-      forgetSettled(c);
-    }
+    });
   }
 
   async close(): Promise<void> {
