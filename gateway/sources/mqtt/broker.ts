@@ -46,21 +46,20 @@ export interface BrokerStats {
  *    `#` and `$…` refused. A refused PUBLISH closes the connection (MQTT 3.1.1 has no negative
  *    PUBACK); a refused SUBSCRIBE gets 0x80 for that filter.
  *  - Durability: device telemetry is held in aedes' authorizePublish hook, which runs before
- *    aedes writes the PUBACK (the ACL is checked there, at once). Messages arriving within `limits.commitWindowMs` (default
- *    200 ms; 0 = one socket read, on the next turn of the event loop) are committed together
- *    (Ingest.commit → persist): one SQLite commit instead of one per message, the main lever on
- *    SD writes with many devices (docs/footprint.md). The window ends early when waiting cannot
- *    grow the group and would only throttle devices (commit-policy.ts: aedes reads nothing more
- *    from a client until its messages are released). At the commit the group's payloads are
- *    checked and decoded one after the other (Ingest.prepare, with each message's arrival time),
- *    then stored: at a few messages a second each wake-up costs far more than the work, and
- *    parsing the group in one go keeps that code warm (docs/mqtt.md, "CPU per message at low
- *    rates"). Only then are their
- *    hooks released, so every PUBACK follows the commit of its samples; a refused payload is
- *    acknowledged (and dropped) with its group, in arrival order; the PUBACKs of a group
- *    leave in one writev per connection (transport.ts). A persist failure
- *    releases them with an error: aedes closes those connections without a PUBACK, and the
- *    devices send again.
+ *    aedes writes the PUBACK (the ACL is checked there, at once). Messages arriving within
+ *    `limits.commitWindowMs` (default 200 ms; 0 = one socket read, on the next turn of the
+ *    event loop) are committed together (Ingest.commit → persist): one SQLite commit instead of
+ *    one per message, the main lever on SD writes with many devices (docs/footprint.md). The
+ *    window ends early when waiting cannot grow the group and would only throttle devices
+ *    (commit-policy.ts: aedes reads nothing more from a client until its messages are
+ *    released). At the commit the group's payloads are checked and decoded one after the other
+ *    (Ingest.prepare, with each message's arrival time), then stored: at a few messages a second
+ *    each wake-up costs far more than the work, and parsing the group in one go keeps that code
+ *    warm (docs/mqtt.md, "CPU per message at low rates"). Only then are their hooks released, so
+ *    every PUBACK follows the commit of its samples; a refused payload is acknowledged (and
+ *    dropped) with its group, in arrival order; the PUBACKs of a group leave in one writev per
+ *    connection (transport.ts). A persist failure releases them with an error: aedes closes
+ *    those connections without a PUBACK, and the devices send again.
  *  - Limits: packet size (guard in transport.ts), connections, connect timeout, client id
  *    length, pre-CONNECT queue and in-broker concurrency, all from the config.
  */
