@@ -36,6 +36,7 @@ import { freePort } from '../tests/peers/free-port.js';
 import { type InfluxdbServer, startInfluxdb } from '../tests/peers/influxdb.js';
 import { startMosquitto } from '../tests/peers/mosquitto.js';
 import { median, printTable, writeResult } from './lib.js';
+import { modbusMachinesYaml, mqttMachinesYaml } from './nominal-load.js';
 
 const root = packageRoot();
 const SHARED = process.env.LINEGATE_NODERED_PEER ?? join(root, '..', 'shared', 'peers', 'nodered');
@@ -207,50 +208,6 @@ async function startPublishers(url: string, auth: { username?: string; password?
   };
 }
 
-function modbusMachines(ports: number[]): string {
-  const points = [
-    ...Array.from({ length: 20 }, (_, i) => `{ name: h${i}, area: holding, address: ${i}, type: uint16 }`),
-    ...Array.from(
-      { length: 10 },
-      (_, i) => `{ name: f${i}, area: holding, address: ${100 + 2 * i}, type: float32, order: CDAB }`,
-    ),
-    ...Array.from(
-      { length: 10 },
-      (_, i) => `{ name: i${i}, area: input, address: ${1000 + i}, type: int16 }`,
-    ),
-    ...Array.from({ length: 10 }, (_, i) => `{ name: c${i}, area: coil, address: ${i}, type: bool }`),
-  ];
-  return ports
-    .map(
-      (port, d) => `
-  - id: mb${d}
-    name: Modbus ${d}
-    kind: other
-    line: bench
-    pollIntervalMs: 1000
-    connection: { type: tcp, host: 127.0.0.1, port: ${port}, unitId: 1 }
-    points:
-${points.map((p) => `      - ${p}`).join('\n')}`,
-    )
-    .join('');
-}
-
-function mqttMachines(): string {
-  return Array.from(
-    { length: MQTT_DEVICES },
-    (_, i) => `
-  - id: dev${i}
-    name: MQTT ${i}
-    kind: other
-    line: bench
-    connection: { type: mqtt, source: broker, topic: 'plant/{machine}/telemetry' }
-    points:
-      - { name: temp, path: temp, type: number }
-      - { name: count, path: count, type: number }
-      - { name: run, path: run, type: boolean }`,
-  ).join('');
-}
-
 async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
@@ -340,7 +297,7 @@ mqtt:
     port: ${mqttPort}
     users: [{ username: bench, passwordHash: '${hashPassword(PW)}', publish: ['plant/#'] }]
     limits: { maxConnections: 100${process.env.FOOTPRINT_COMMIT_WINDOW_MS ? `, commitWindowMs: ${process.env.FOOTPRINT_COMMIT_WINDOW_MS}` : ''} }
-machines:${modbusMachines(ports)}${mqttMachines()}
+machines:${modbusMachinesYaml(ports)}${mqttMachinesYaml(MQTT_DEVICES)}
 sinks:
   - { id: influx, type: influxdb-v1, url: "${influx.url}", database: ${influx.database} }
 ${store}

@@ -27,6 +27,7 @@ import { packageRoot } from '../config/paths.js';
 import { applyMemoryV8Flags, withMemorySettings } from '../gateway/runtime/memory-settings.js';
 import { freePort } from '../tests/peers/free-port.js';
 import { median, printTable, writeResult } from './lib.js';
+import { modbusMachinesYaml } from './nominal-load.js';
 
 const DEVICES = 20;
 const REQUESTS_PER_POLL = 4; // the plan of the footprint devices' 50 points (benchmarks/modbus.ts checks it)
@@ -50,34 +51,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The footprint bench's Modbus machines (benchmarks/footprint.ts), nothing else. */
 function configText(ports: readonly number[], dataDir: string): string {
-  const points = [
-    ...Array.from({ length: 20 }, (_, i) => `{ name: h${i}, area: holding, address: ${i}, type: uint16 }`),
-    ...Array.from(
-      { length: 10 },
-      (_, i) => `{ name: f${i}, area: holding, address: ${100 + 2 * i}, type: float32, order: CDAB }`,
-    ),
-    ...Array.from(
-      { length: 10 },
-      (_, i) => `{ name: i${i}, area: input, address: ${1000 + i}, type: int16 }`,
-    ),
-    ...Array.from({ length: 10 }, (_, i) => `{ name: c${i}, area: coil, address: ${i}, type: bool }`),
-  ];
-  const machines = ports
-    .map(
-      (port, d) => `
-  - id: mb${d}
-    name: Modbus ${d}
-    kind: other
-    line: bench
-    pollIntervalMs: 1000
-    connection: { type: tcp, host: 127.0.0.1, port: ${port}, unitId: 1 }
-    points:
-${points.map((p) => `      - ${p}`).join('\n')}`,
-    )
-    .join('');
   return `site: { id: bench, name: Bench }
 lines: [{ id: bench, name: Bench }]
-machines:${machines}
+machines:${modbusMachinesYaml(ports)}
 dataDir: ${dataDir}
 log: { level: warn }
 `;

@@ -30,6 +30,7 @@ import { withMemorySettings } from '../gateway/runtime/memory-settings.js';
 import { hashPassword } from '../gateway/sources/mqtt/password.js';
 import { freePort } from '../tests/peers/free-port.js';
 import { median, printTable, writeResult } from './lib.js';
+import { mqttMachinesYaml } from './nominal-load.js';
 
 const root = packageRoot();
 const { values } = parseArgs({
@@ -86,22 +87,6 @@ const minus = (a: Cpu, b: Cpu): Cpu => ({
   sys: a.sys - b.sys,
   total: a.total - b.total,
 });
-
-function machinesYaml(): string {
-  return Array.from(
-    { length: DEVICES },
-    (_, i) => `
-  - id: dev${i}
-    name: MQTT ${i}
-    kind: other
-    line: bench
-    connection: { type: mqtt, source: broker, topic: 'plant/{machine}/telemetry' }
-    points:
-      - { name: temp, path: temp, type: number }
-      - { name: count, path: count, type: number }
-      - { name: run, path: run, type: boolean }`,
-  ).join('');
-}
 
 /** 50 publishers, `rate` messages a second over all of them, each device's sends evenly spaced. */
 function startPublishers(url: string, rate: number) {
@@ -168,7 +153,7 @@ mqtt:
     port: ${port}
     users: [{ username: bench, passwordHash: '${hashPassword(PW)}', publish: ['plant/#'] }]
     limits: { maxConnections: 100 }
-machines:${machinesYaml()}
+machines:${mqttMachinesYaml(DEVICES)}
 `;
   const gw: ChildProcess = spawn(
     process.execPath,
