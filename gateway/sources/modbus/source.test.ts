@@ -1,7 +1,6 @@
-import M from 'modbus-serial';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../../tests/peers/free-port.js';
+import { listenServerTCP } from '../../../tests/peers/modbus-server-tcp.js';
 import { LinegateError } from '../../core/errors.js';
 import type { PointDef } from '../../core/points.js';
 import type { Sample } from '../../core/sample.js';
@@ -62,20 +61,13 @@ async function startDevice() {
     getInputRegister: (a: number, _u: number, cb: (e: null, v: number) => void) => cb(null, reg(a)),
     getCoil: (a: number, _u: number, cb: (e: null, v: boolean) => void) => cb(null, (poll + a) % 2 === 0),
   };
-  const port = await freePort();
-  const server = new M.ServerTCP(vector, { host: '127.0.0.1', port, unitID: 255 });
-  server.on('socketError', () => undefined);
-  await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
+  const { port, close } = await listenServerTCP(vector);
   return {
     port,
     next: () => {
       poll++;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of server.socks.keys()) s.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
@@ -160,9 +152,8 @@ describe('ModbusSource bookkeeping (scripted channel)', () => {
     pt('x', 'input', 0, 'uint16'),
   ];
 
-  it('a short answer makes every point of that request bad, and only that request', async () => {
-    const channel = scripted([[7], [9]]); // holding 0+2 answered with one value; input 0+1 fine
-    const source = new ModbusSource({
+  const scriptedSource = (channel: ReturnType<typeof scripted>) =>
+    new ModbusSource({
       machine: 'm',
       unitId: 1,
       timeoutMs: 100,
@@ -171,6 +162,10 @@ describe('ModbusSource bookkeeping (scripted channel)', () => {
       channel,
       now: () => 5,
     });
+
+  it('a short answer makes every point of that request bad, and only that request', async () => {
+    const channel = scripted([[7], [9]]); // holding 0+2 answered with one value; input 0+1 fine
+    const source = scriptedSource(channel);
     const r = await source.poll(5);
     expect(r.samples.map((s) => [s.point, s.value, s.quality])).toEqual([
       ['a', null, 'bad'],
@@ -182,15 +177,7 @@ describe('ModbusSource bookkeeping (scripted channel)', () => {
   it('a clean poll after a failed one reports no errors (no list shared between polls)', async () => {
     const timeout = new LinegateError('LG_MODBUS_TIMEOUT', 'no answer in time', {});
     const channel = scripted([timeout, [1, 2], [3]]);
-    const source = new ModbusSource({
-      machine: 'm',
-      unitId: 1,
-      timeoutMs: 100,
-      points: regs,
-      limits: LIMITS,
-      channel,
-      now: () => 5,
-    });
+    const source = scriptedSource(channel);
     const failed = await source.poll(5); // timeout on the first request: the second is skipped
     expect(failed.reachable).toBe(false);
     expect(failed.errors).toHaveLength(2);

@@ -1,7 +1,6 @@
-import M from 'modbus-serial';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../../tests/peers/free-port.js';
+import { listenServerTCP } from '../../../tests/peers/modbus-server-tcp.js';
 import { TcpLink } from './transport.js';
 
 const log = pino({ level: 'silent' });
@@ -27,10 +26,7 @@ async function startServer() {
       } else cb(null, values);
     },
   };
-  const port = await freePort();
-  const server = new M.ServerTCP(vector, { host: '127.0.0.1', port, unitID: 255 });
-  server.on('socketError', () => undefined);
-  await new Promise<void>((resolve) => server.on('initialized', () => resolve()));
+  const { port, close } = await listenServerTCP(vector);
   return {
     port,
     requests: () => n,
@@ -40,11 +36,7 @@ async function startServer() {
     release: () => {
       for (const f of held.splice(0)) f();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of server.socks.keys()) s.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
